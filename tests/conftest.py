@@ -1,0 +1,119 @@
+"""Shared fixtures: offscreen Qt, a private app-data folder, no network, fresh workspaces."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+# Before anything imports Qt: tests never need a screen.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+PASSPHRASE = "correct horse battery staple"
+ANALYST = "Test Analyst"
+
+# --- no network -------------------------------------------------------------------------
+# An audit hook sees every socket operation in this process, whichever library makes it.
+_NETWORK_EVENTS = {
+    "socket.connect",
+    "socket.bind",
+    "socket.getaddrinfo",
+    "socket.gethostbyname",
+    "socket.sendto",
+}
+_guard = {"armed": False}
+
+
+def _network_hook(event: str, args: tuple) -> None:
+    if _guard["armed"] and event in _NETWORK_EVENTS:
+        _guard["armed"] = False  # let pytest report without tripping again
+        raise RuntimeError(f"network access attempted in a test: {event} {args[1:]!r}")
+
+
+sys.addaudithook(_network_hook)
+
+
+@pytest.fixture(autouse=True)
+def no_network():
+    _guard["armed"] = True
+    yield
+    _guard["armed"] = False
+
+
+# --- app data ---------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def app_data(tmp_path_factory, monkeypatch) -> Path:
+    """Settings, logs and the demo workspace go to a private folder per test."""
+    folder = tmp_path_factory.mktemp("appdata")
+    monkeypatch.setenv("TOEX_DATA_DIR", str(folder))
+    monkeypatch.delenv("TOEX_PASSPHRASE", raising=False)
+    monkeypatch.delenv("TOEX_NEW_PASSPHRASE", raising=False)
+    return folder
+
+
+# --- workspaces -------------------------------------------------------------------------
+@pytest.fixture
+def ws_path(tmp_path) -> Path:
+    return tmp_path / "case.toex"
+
+
+@pytest.fixture
+def ws(ws_path):
+    from toexdesk.core.store.engine import create_workspace
+
+    workspace = create_workspace(ws_path, PASSPHRASE, ANALYST)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    """Build the demo once per run; tests get their own copy of the file."""
+    from toexdesk.core import demo
+    from toexdesk.core.store.engine import create_workspace
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.toex"
+    _guard["armed"] = True
+    try:
+        with create_workspace(path, PASSPHRASE, demo.DEMO_ANALYST) as workspace:
+            demo.build_demo(workspace)
+    finally:
+        _guard["armed"] = False
+    return path
+
+
+@pytest.fixture
+def demo_ws(_demo_template, tmp_path):
+    """A populated demo workspace (fictional data), opened."""
+    from toexdesk.core.store.engine import open_workspace
+
+    path = tmp_path / "demo.toex"
+    shutil.copyfile(_demo_template, path)
+    workspace = open_workspace(path, PASSPHRASE)
+    yield workspace
+    workspace.close()
+
+
+# --- privileges -------------------------------------------------------------------------
+def _unprivileged_prefix() -> list[str] | None:
+    """A command prefix under which file permissions apply (root ignores them)."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    # Stay uid 0 (the venv lives under /root) but drop the capabilities that bypass
+    # permission bits, so a read-only folder is read-only for the child too.
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}", "--"]
+
+
+@pytest.fixture
+def unprivileged() -> list[str]:
+    prefix = _unprivileged_prefix()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: permission bits cannot be tested")
+    return prefix

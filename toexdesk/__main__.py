@@ -1,0 +1,22 @@
+"""``python -m toexdesk`` / ``toexdesk``: a command (``toexdesk info WS``…) runs the command
+line; no command starts the app."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from toexdesk import cli
+
+    if args and (args[0] in cli.COMMANDS or args[0] in ("-h", "--help", "--version")):
+        return cli.main(args)
+    from toexdesk import app
+
+    return app.main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

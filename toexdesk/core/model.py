@@ -1,0 +1,299 @@
+"""SQLAlchemy 2 models of the workspace. Only services import these; the UI never does.
+
+Schema changes need an Alembic revision under ``store/migrations/versions`` (a test compares
+the migrated schema with these models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from toexdesk.core import enums
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class CodedEnum(TypeDecorator):
+    """Stores an enum's short code (its value), so labels can change without a migration."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def __init__(self, enum_cls: type[enums._Coded]):
+        super().__init__()
+        self.enum_cls = enum_cls
+
+    def process_bind_param(self, value: Any, dialect) -> str | None:
+        return None if value is None else self.enum_cls.parse(value).value
+
+    def process_result_value(self, value: str | None, dialect):
+        return None if value is None else self.enum_cls(value)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes, stored naive in UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC is required")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect):
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class _Tracked:
+    """Stable id for exchange between workspaces, and the usual timestamps."""
+
+    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkspaceMeta(Base):
+    """The one row that describes this workspace."""
+
+    __tablename__ = "workspace"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32))
+    analyst: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_version: Mapped[str] = mapped_column(String(32))
+    # The audit head is kept here too, so cutting events off the end of the chain shows.
+    audit_head_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_head_hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
+class ReferenceCounter(Base):
+    """Last task number issued per year; never goes down, so references are never reused."""
+
+    __tablename__ = "reference_counter"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+task_tag = Table(
+    "task_tag",
+    Base.metadata,
+    Column("task_id", ForeignKey("task.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+source_tag = Table(
+    "source_tag",
+    Base.metadata,
+    Column("source_id", ForeignKey("source.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+finding_tag = Table(
+    "finding_tag",
+    Base.metadata,
+    Column("finding_id", ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+)
+finding_entity = Table(
+    "finding_entity",
+    Base.metadata,
+    Column("finding_id", ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", ForeignKey("entity.id", ondelete="CASCADE"), primary_key=True),
+)
+source_entity = Table(
+    "source_entity",
+    Base.metadata,
+    Column("source_id", ForeignKey("source.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", ForeignKey("entity.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80, collation="NOCASE"), unique=True)
+
+
+class Task(_Tracked, Base):
+    __tablename__ = "task"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    requester: Mapped[str] = mapped_column(String(200))
+    thematic: Mapped[enums.Thematic] = mapped_column(CodedEnum(enums.Thematic))
+    priority: Mapped[enums.Priority] = mapped_column(CodedEnum(enums.Priority))
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[enums.TaskStatus] = mapped_column(CodedEnum(enums.TaskStatus))
+    research_questions: Mapped[str] = mapped_column(Text, default="")
+    gaps: Mapped[str] = mapped_column(Text, default="")
+    marking: Mapped[enums.Marking] = mapped_column(CodedEnum(enums.Marking))
+    # Per-task counters for S1, S2… and F1, F2…: numbers are never reused within a task.
+    last_source_number: Mapped[int] = mapped_column(Integer, default=0)
+    last_finding_number: Mapped[int] = mapped_column(Integer, default=0)
+
+    sources: Mapped[list[Source]] = relationship(back_populates="task", passive_deletes=True)
+    findings: Mapped[list[Finding]] = relationship(back_populates="task", passive_deletes=True)
+    tags: Mapped[list[Tag]] = relationship(secondary=task_tag)
+
+
+class Source(_Tracked, Base):
+    __tablename__ = "source"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    source_type: Mapped[enums.SourceType] = mapped_column(CodedEnum(enums.SourceType))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[str] = mapped_column(String(2000), default="")
+    obtained_on: Mapped[dt.date | None] = mapped_column(Date)
+    evaluation: Mapped[enums.SourceEvaluation] = mapped_column(CodedEnum(enums.SourceEvaluation))
+    assessment: Mapped[enums.IntelligenceAssessment] = mapped_column(
+        CodedEnum(enums.IntelligenceAssessment)
+    )
+    handling: Mapped[enums.HandlingCode] = mapped_column(CodedEnum(enums.HandlingCode))
+    handling_conditions: Mapped[str] = mapped_column(Text, default="")
+    marking: Mapped[enums.Marking] = mapped_column(CodedEnum(enums.Marking))
+
+    task: Mapped[Task] = relationship(back_populates="sources")
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="source", passive_deletes=True
+    )
+    entities: Mapped[list[Entity]] = relationship(secondary=source_entity)
+    tags: Mapped[list[Tag]] = relationship(secondary=source_tag)
+    __table_args__ = (
+        UniqueConstraint("task_id", "number", name="uq_source_task_number"),
+        CheckConstraint(
+            "handling <> 'C' OR length(trim(handling_conditions)) > 0", name="c_needs_conditions"
+        ),
+    )
+
+
+class Finding(_Tracked, Base):
+    __tablename__ = "finding"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    phia: Mapped[enums.Phia] = mapped_column(CodedEnum(enums.Phia))
+    marking: Mapped[enums.Marking] = mapped_column(CodedEnum(enums.Marking))
+
+    task: Mapped[Task] = relationship(back_populates="findings")
+    links: Mapped[list[FindingSource]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", passive_deletes=True
+    )
+    entities: Mapped[list[Entity]] = relationship(secondary=finding_entity)
+    tags: Mapped[list[Tag]] = relationship(secondary=finding_tag)
+    __table_args__ = (UniqueConstraint("task_id", "number", name="uq_finding_task_number"),)
+
+
+class FindingSource(Base):
+    """A finding cites a source as supporting, contradicting or giving context."""
+
+    __tablename__ = "finding_source"
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("source.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    relation: Mapped[enums.LinkRelation] = mapped_column(CodedEnum(enums.LinkRelation))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    finding: Mapped[Finding] = relationship(back_populates="links")
+    source: Mapped[Source] = relationship()
+
+
+class Entity(_Tracked, Base):
+    __tablename__ = "entity"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[enums.EntityKind] = mapped_column(CodedEnum(enums.EntityKind))
+    name: Mapped[str] = mapped_column(String(300))
+    # Case- and accent-folded form used to spot duplicates ("Nguyễn" ~ "NGUYEN").
+    normalised: Mapped[str] = mapped_column(String(300), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    marking: Mapped[enums.Marking] = mapped_column(CodedEnum(enums.Marking))
+
+
+class Attachment(_Tracked, Base):
+    """A captured file, stored encrypted inside the workspace in chunks."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(500))
+    media_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_modified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    captured_by: Mapped[str] = mapped_column(String(200))
+    extracted_text: Mapped[str | None] = mapped_column(Text)
+    extraction_error: Mapped[str | None] = mapped_column(Text)
+
+    source: Mapped[Source] = relationship(back_populates="attachments")
+
+
+class AttachmentChunk(Base):
+    __tablename__ = "attachment_chunk"
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuditEvent(Base):
+    """One append-only, hash-chained record of who did what to which record, when and why.
+
+    Holds field names, never field values, so erasing a record erases its personal data."""
+
+    __tablename__ = "audit_event"
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))  # ISO 8601 UTC, exactly as hashed
+    analyst: Mapped[str] = mapped_column(String(200))
+    os_user: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    record_ref: Mapped[str] = mapped_column(String(64), default="")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    recipient: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (Index("ix_audit_event_record", "record_type", "record_id"),)

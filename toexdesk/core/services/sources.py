@@ -1,0 +1,290 @@
+"""Sources: where information came from, graded on the 3x5x2 model."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager, selectinload
+
+from toexdesk.core.enums import (
+    AuditAction,
+    HandlingCode,
+    IntelligenceAssessment,
+    Marking,
+    SourceEvaluation,
+    SourceType,
+    grading_code,
+)
+from toexdesk.core.errors import FieldError, ValidationError
+from toexdesk.core.model import Attachment, Source, Task, utcnow
+from toexdesk.core.services import _common as c
+from toexdesk.core.store.engine import Workspace, session_scope
+
+
+@dataclass(frozen=True)
+class SourceDraft:
+    title: str
+    source_type: SourceType | str
+    evaluation: SourceEvaluation | str
+    assessment: IntelligenceAssessment | str
+    handling: HandlingCode | str
+    handling_conditions: str = ""
+    description: str = ""
+    reference: str = ""
+    obtained_on: dt.date | str | None = None
+    marking: Marking | str = Marking.OFFICIAL
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: int
+    uid: str
+    task_id: int
+    task_reference: str
+    number: int
+    title: str
+    source_type: SourceType
+    description: str
+    reference: str
+    obtained_on: dt.date | None
+    evaluation: SourceEvaluation
+    assessment: IntelligenceAssessment
+    handling: HandlingCode
+    handling_conditions: str
+    marking: Marking
+    tags: tuple[str, ...]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    archived: bool
+    attachment_count: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"S{self.number}"
+
+    @property
+    def grading(self) -> str:
+        return grading_code(self.evaluation, self.assessment, self.handling)
+
+
+EDITABLE = tuple(f.name for f in dataclasses.fields(SourceDraft))
+
+
+def _validate(draft: SourceDraft) -> dict:
+    ck = c.Checker()
+    values = {
+        "title": ck.text("title", draft.title, "Title", max_len=300),
+        "source_type": ck.choice("source_type", SourceType, draft.source_type, "Source type"),
+        "evaluation": ck.choice(
+            "evaluation", SourceEvaluation, draft.evaluation, "Source evaluation"
+        ),
+        "assessment": ck.choice(
+            "assessment", IntelligenceAssessment, draft.assessment, "Intelligence assessment"
+        ),
+        "handling": ck.choice("handling", HandlingCode, draft.handling, "Handling code"),
+        "handling_conditions": ck.text(
+            "handling_conditions",
+            draft.handling_conditions,
+            "Handling conditions",
+            max_len=5_000,
+            required=False,
+        ),
+        "description": ck.text(
+            "description", draft.description, "Description", max_len=100_000, required=False
+        ),
+        "reference": ck.text(
+            "reference", draft.reference, "Reference", max_len=2_000, required=False
+        ),
+        "obtained_on": ck.date("obtained_on", draft.obtained_on, "Date obtained", not_future=True),
+        "marking": ck.choice("marking", Marking, draft.marking, "Protective marking"),
+    }
+    if values["handling"] is HandlingCode.C and not values["handling_conditions"]:
+        ck.fail(
+            "handling_conditions",
+            "Handling code C needs conditions: say who may receive it and on what terms.",
+        )
+    if values["handling"] is HandlingCode.P and values["handling_conditions"]:
+        ck.fail(
+            "handling_conditions",
+            "Handling conditions go with handling code C; clear them or choose C.",
+        )
+    tags = ck.tags("tags", draft.tags)
+    ck.done()
+    values["tags"] = tags
+    return values
+
+
+def _info(src: Source, attachments: int = 0) -> SourceInfo:
+    return SourceInfo(
+        id=src.id,
+        uid=src.uid,
+        task_id=src.task_id,
+        task_reference=src.task.reference,
+        number=src.number,
+        title=src.title,
+        source_type=src.source_type,
+        description=src.description,
+        reference=src.reference,
+        obtained_on=src.obtained_on,
+        evaluation=src.evaluation,
+        assessment=src.assessment,
+        handling=src.handling,
+        handling_conditions=src.handling_conditions,
+        marking=src.marking,
+        tags=tuple(sorted(t.name for t in src.tags)),
+        created_at=src.created_at,
+        updated_at=src.updated_at,
+        archived=src.archived_at is not None,
+        attachment_count=attachments,
+    )
+
+
+def _new(s: Session, task: Task, values: dict) -> Source:
+    tags = values.pop("tags")
+    task.last_source_number += 1
+    src = Source(
+        uid=c.new_uid(),
+        task=task,
+        number=task.last_source_number,
+        tags=c.resolve_tags(s, tags),
+        **values,
+    )
+    s.add(src)
+    return src
+
+
+def _collected(s: Session, ws: Workspace, src: Source, justification: str) -> None:
+    ref = f"{src.task.reference}/S{src.number}"
+    c.record(s, ws, AuditAction.COLLECTION, "source", src.id, ref, justification=justification)
+
+
+def create_source(
+    ws: Workspace, task_id: int, draft: SourceDraft, *, justification: str = ""
+) -> SourceInfo:
+    """Record a graded source for a task; it is numbered S1, S2… within the task."""
+    values = _validate(draft)
+    with session_scope(ws) as s:
+        task = c.fetch(s, Task, task_id, "task")
+        src = _new(s, task, values)
+        s.flush()
+        _collected(s, ws, src, justification)
+        return _info(src)
+
+
+def create_sources(
+    ws: Workspace, task_id: int, drafts: Iterable[SourceDraft], *, justification: str = ""
+) -> int:
+    """Record many sources in one transaction (imports): all of them, or none if any is
+    invalid. Each gets its own collection event."""
+    validated, problems = [], []
+    for row, draft in enumerate(drafts, start=1):
+        try:
+            validated.append(_validate(draft))
+        except ValidationError as exc:
+            problems += [FieldError(e.field, f"Source {row}: {e.message}") for e in exc.errors]
+    if problems:
+        raise ValidationError(problems)
+    with session_scope(ws) as s:
+        task = c.fetch(s, Task, task_id, "task")
+        added = [_new(s, task, values) for values in validated]
+        s.flush()  # one batch of INSERTs gives every source its id
+        for src in added:
+            _collected(s, ws, src, justification)
+    return len(validated)
+
+
+def _draft_of(src: Source) -> SourceDraft:
+    return SourceDraft(
+        **{name: getattr(src, name) for name in EDITABLE if name != "tags"},
+        tags=tuple(t.name for t in src.tags),
+    )
+
+
+def update_source(
+    ws: Workspace, source_id: int, *, justification: str = "", **changes
+) -> SourceInfo:
+    """Change some fields of a source; the whole result is validated (e.g. C needs
+    conditions) before anything is written."""
+    c.check_unknown(changes, EDITABLE)
+    with session_scope(ws) as s:
+        src = c.fetch(s, Source, source_id, "source")
+        values = _validate(dataclasses.replace(_draft_of(src), **changes))
+        tags = values.pop("tags")
+        changed = c.apply(src, values)
+        if sorted(t.name for t in src.tags) != sorted(tags):
+            src.tags = c.resolve_tags(s, tags)
+            changed.append("tags")
+        if changed:
+            src.updated_at = utcnow()
+            c.record(
+                s,
+                ws,
+                AuditAction.ALTERATION,
+                "source",
+                src.id,
+                f"{src.task.reference}/S{src.number}",
+                justification=justification,
+                details={"fields": sorted(changed)},
+            )
+        return _info(src, _attachments(s, src.id))
+
+
+def _attachments(s: Session, source_id: int) -> int:
+    return s.scalar(select(func.count()).where(Attachment.source_id == source_id)) or 0
+
+
+def get_source(ws: Workspace, source_id: int, *, justification: str = "") -> SourceInfo:
+    """Open a source to read it: logged as a consultation."""
+    with session_scope(ws) as s:
+        src = c.fetch(s, Source, source_id, "source")
+        c.record(
+            s,
+            ws,
+            AuditAction.CONSULTATION,
+            "source",
+            src.id,
+            f"{src.task.reference}/S{src.number}",
+            justification=justification,
+        )
+        return _info(src, _attachments(s, src.id))
+
+
+def list_sources(
+    ws: Workspace, task_id: int | None = None, *, include_archived: bool = False
+) -> list[SourceInfo]:
+    """Sources of one task (or all) as summary rows, in task then number order."""
+    with session_scope(ws, write=False) as s:
+        att = (
+            select(Attachment.source_id, func.count().label("n"))
+            .group_by(Attachment.source_id)
+            .subquery()
+        )
+        query = (
+            select(Source, func.coalesce(att.c.n, 0))
+            .join(Source.task)
+            .outerjoin(att, att.c.source_id == Source.id)
+            .options(contains_eager(Source.task), selectinload(Source.tags))
+            .order_by(Task.reference, Source.number)
+        )
+        if task_id is not None:
+            query = query.where(Source.task_id == task_id)
+        if not include_archived:
+            query = query.where(Source.archived_at.is_(None))
+        return [_info(src, n) for src, n in s.execute(query)]
+
+
+def archive_source(
+    ws: Workspace, source_id: int, *, archived: bool = True, justification: str = ""
+) -> SourceInfo:
+    """Withdraw a source from the working lists (or restore it); nothing is deleted."""
+    with session_scope(ws) as s:
+        src = c.fetch(s, Source, source_id, "source")
+        c.set_archived(
+            s, ws, src, "source", f"{src.task.reference}/S{src.number}", archived, justification
+        )
+        return _info(src, _attachments(s, src.id))
