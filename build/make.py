@@ -50,8 +50,10 @@ def run(cmd: list[str | Path], **kwargs) -> int:
 def setup(force: bool = False) -> Path:
     """Create .venv and install the project with the pinned, tested dependency set."""
     if sys.version_info < MIN_PYTHON:
-        sys.exit(f"make.py: TOEX Desk needs Python {'.'.join(map(str, MIN_PYTHON))} or newer "
-                 f"(this is {sys.version.split()[0]}).")
+        sys.exit(
+            f"make.py: TOEX Desk needs Python {'.'.join(map(str, MIN_PYTHON))} or newer "
+            f"(this is {sys.version.split()[0]})."
+        )
     python = venv_python()
     if not python.exists():
         say(f"creating virtual environment in {VENV}")
@@ -60,8 +62,18 @@ def setup(force: bool = False) -> Path:
     if not force and STAMP.exists() and STAMP.read_text().strip() == wanted:
         return python
     say("installing TOEX Desk and its pinned dependencies (first run takes a few minutes)")
-    cmd = [python, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-           "-c", CONSTRAINTS, "-e", f"{ROOT}[dev]"]
+    cmd = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-q",
+        "-c",
+        CONSTRAINTS,
+        "-e",
+        f"{ROOT}[dev]",
+    ]
     if run(cmd) != 0:
         sys.exit("make.py: installing the dependencies failed (see pip's message above).")
     STAMP.write_text(wanted)
