@@ -432,7 +432,10 @@ def build_demo(
             raise DemoCancelled(f"The demo build was cancelled after {n - 1} of {tasks} tasks.")
         info = writer.task(plan)
         done += 1 + plan.n_sources + plan.n_findings
-        what = f"{info.reference}: {plan.n_sources} sources, {plan.n_findings} findings"
+        what = (
+            f"{info.reference}: {_plural(plan.n_sources, 'source')}, "
+            f"{_plural(plan.n_findings, 'finding')}"
+        )
         report(done, total, what if n < len(plans) else f"Demo ready ({what})")
     return DemoStats(
         tasks=len(plans),
@@ -442,3 +445,7 @@ def build_demo(
         citations=writer.citations,
         mentions=writer.mentions,
     )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -6,6 +6,7 @@ the migrated schema with these models)."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from sqlalchemy import (
@@ -82,7 +83,11 @@ class Base(DeclarativeBase):
 class _Tracked:
     """Stable id for exchange between workspaces, and the usual timestamps."""
 
-    uid: Mapped[str] = mapped_column(String(32), unique=True)
+    # The uid is set before INSERT, so it doubles as the "sentinel" that lets SQLAlchemy
+    # batch many INSERT … RETURNING rows in one statement and match ids back to objects.
+    uid: Mapped[str] = mapped_column(
+        String(32), unique=True, insert_sentinel=True, default=lambda: uuid.uuid4().hex
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     archived_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
