@@ -279,3 +279,79 @@ def test_key_derivation_matches_sqlcipher_defaults():
 
     nfd = unicodedata.normalize("NFD", "Nguyễn passphrase")
     assert keys.derive_key(nfd, salt) == key
+
+
+REKEY_CHILD = """
+import sys
+from toexdesk.core.store.engine import open_workspace
+from toexdesk.core.services import workspace
+ws = open_workspace(sys.argv[1], sys.argv[2])
+print("REKEY", flush=True)
+workspace.change_passphrase(ws, sys.argv[2], sys.argv[3])
+print("DONE", flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def sizeable_workspace(tmp_path_factory) -> Path:
+    """A few MB of pages, so a rekey takes long enough to be interrupted."""
+    path = tmp_path_factory.mktemp("rekey") / "big.toex"
+    with create_workspace(path, PASSPHRASE, ANALYST) as big:
+        task = tasks.create_task(big, tasks.TaskDraft("Rekey under fire", "DS Holt", "ocg"))
+        drafts = [
+            sources.SourceDraft(f"Source {i}", "document", "2", "C", "P", description="x" * 1500)
+            for i in range(2500)
+        ]
+        sources.create_sources(big, task.id, drafts)
+    return path
+
+
+# After the marker the child spends ~0.3 s deriving keys, then rekeys for ~0.1-0.2 s here:
+# the delays spread kills before, during and after the rewrite of the pages.
+@pytest.mark.parametrize("delay", [0.0, 0.36, 0.4, 0.43, 0.46, 0.5, 0.6, 2.0])
+def test_killed_rekey_leaves_old_or_new_key_never_a_mix(sizeable_workspace, tmp_path, delay):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "w.toex"
+    shutil.copyfile(sizeable_workspace, path)
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    child = subprocess.Popen(
+        [sys.executable, "-c", REKEY_CHILD, str(path), PASSPHRASE, NEW_PASSPHRASE],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert child.stdout.readline().strip() == "REKEY"
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+
+    opened = []
+    for candidate in (PASSPHRASE, NEW_PASSPHRASE):
+        try:
+            with open_workspace(path, candidate, check_integrity=True) as again:
+                report = workspace.verify(again)
+                events = [e.details for e in _audit_events(again)]
+                n_sources = len(sources.list_sources(again))
+            opened.append((candidate, report.ok, n_sources, events))
+        except errors.WrongPassphrase:
+            continue
+    assert len(opened) == 1, opened
+    candidate, ok, n_sources, events = opened[0]
+    assert ok and n_sources == 2500
+    changed = any("passphrase changed" in d for d in events)
+    # The audit event commits with the re-encryption, or not at all.
+    assert changed == (candidate == NEW_PASSPHRASE)
+
+
+def _audit_events(ws):
+    from toexdesk.core.model import AuditEvent
+    from toexdesk.core.store.engine import session_scope
+
+    with session_scope(ws, write=False) as s:
+        return list(s.query(AuditEvent).order_by(AuditEvent.seq))

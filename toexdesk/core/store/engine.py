@@ -9,7 +9,6 @@ import contextlib
 import getpass
 import os
 import secrets
-import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,11 +23,11 @@ from sqlalchemy.pool import QueuePool
 
 from toexdesk import __version__
 from toexdesk.core import errors
-from toexdesk.core.store import keys
+from toexdesk.core.store import checks, keys
 
 APPLICATION_ID = 0x544F4558  # "TOEX" in the SQLite header's application_id field
 PAGE_SIZE = 4096
-SQLITE_MAGIC = b"SQLite format 3\x00"
+SQLITE_MAGIC = checks.SQLITE_MAGIC
 SUFFIX = ".toex"
 
 # Applied on every connection, after the key. DELETE journal mode: SQLCipher encrypts the
@@ -47,71 +46,12 @@ CONNECTION_PRAGMAS = (
 
 @dataclass(frozen=True)
 class CipherSettings:
-    """Settings worth measuring; the defaults are what the app uses."""
+    """Settings worth measuring; the defaults are what the app uses.
+
+    ``memory_security`` (SQLCipher's mlock-and-wipe allocator) is one switch for the whole
+    process and cannot be turned off again once on: only a fresh process measures OFF."""
 
     memory_security: bool = True
-
-
-def _one_line(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def inspect_file(path: Path) -> bytes:
-    """Check that ``path`` can be a workspace without keying it; return its salt.
-
-    Reads the first bytes only and never writes."""
-    if not path.parent.is_dir():
-        raise errors.FolderMissing(f"The folder {path.parent} does not exist.")
-    if not path.exists():
-        raise errors.WorkspaceNotFound(f"There is no workspace at {path}.")
-    if not path.is_file():
-        raise errors.NotAWorkspace(f"{path} is a folder, not a workspace file.")
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except PermissionError as exc:
-        raise errors.WorkspaceReadOnly(f"{path} cannot be read: permission denied.") from exc
-    except OSError as exc:
-        raise errors.WorkspaceError(f"{path} cannot be read: {exc.strerror}.") from exc
-    if size == 0:
-        raise errors.NotAWorkspace(f"{path} is empty (0 bytes): it is not a TOEX workspace.")
-    if head == SQLITE_MAGIC:
-        raise errors.NotAWorkspace(
-            f"{path} is an unencrypted SQLite database, not a TOEX workspace."
-        )
-    if size < 512 or size % 512:
-        raise errors.NotAWorkspace(
-            f"{path} is not a TOEX workspace: its size ({size} bytes) is not a whole number "
-            "of database pages (a different kind of file, or a truncated copy)."
-        )
-    return head
-
-
-def _require_writable(path: Path) -> None:
-    """A workspace opened for writing needs the file and its folder (for the journal)."""
-    try:
-        with open(path, "r+b"):
-            pass
-    except PermissionError as exc:
-        raise errors.WorkspaceReadOnly(
-            f"{path} is read-only: TOEX Desk cannot save changes to it."
-        ) from exc
-    except OSError as exc:
-        raise errors.WorkspaceReadOnly(f"{path} cannot be written: {exc.strerror}.") from exc
-    _require_writable_folder(path.parent)
-
-
-def _require_writable_folder(folder: Path) -> None:
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".toex-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise errors.WorkspaceReadOnly(
-            f"The folder {folder} is read-only: TOEX Desk needs to write there "
-            "(its rollback journal lives beside the workspace)."
-        ) from exc
 
 
 def _uri(path: Path, mode: str) -> str:
@@ -152,18 +92,20 @@ def raw_connect(
     return con
 
 
-def _probe(path: Path, key: keys.RawKey, *, read_only: bool) -> None:
+def _probe(
+    path: Path, key: keys.RawKey, *, read_only: bool, settings: CipherSettings | None = None
+) -> None:
     """Classify why a file does not open, before an engine is built over it."""
     try:
-        con = raw_connect(path, key, mode="ro" if read_only else "rw")
+        con = raw_connect(path, key, mode="ro" if read_only else "rw", settings=settings)
     except sqlcipher3.DatabaseError as exc:
         # The first read decrypts page 1: an HMAC failure there is a wrong key or not ours.
-        raise _classify_open_error(path, exc) from None
+        raise checks.classify_open_error(path, exc) from None
     try:
         try:
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlcipher3.DatabaseError as exc:
-            raise _classify_open_error(path, exc) from None
+            raise checks.classify_open_error(path, exc) from None
         version = con.execute("PRAGMA cipher_version").fetchone()
         if not version or not str(version[0]).startswith("4."):
             raise errors.WorkspaceError(
@@ -178,24 +120,20 @@ def _probe(path: Path, key: keys.RawKey, *, read_only: bool) -> None:
         con.close()
 
 
-def _classify_open_error(path: Path, exc: sqlcipher3.DatabaseError) -> errors.WorkspaceError:
-    text = _one_line(exc).lower()
-    if "not a database" in text or "encrypted" in text:
-        return errors.WrongPassphrase(
-            "Wrong passphrase, or the file is not a TOEX workspace. The file was not changed."
-        )
-    if "readonly" in text or "read-only" in text:
-        return errors.WorkspaceReadOnly(f"{path} cannot be opened for writing ({text}).")
-    if "unable to open" in text:
-        return errors.WorkspaceError(f"{path} cannot be opened ({text}).")
-    return errors.WorkspaceDamaged(f"{path} is damaged ({text}).")
-
-
 class Workspace:
     """An open workspace: the engine and what identifies who is working in it."""
 
-    def __init__(self, path: Path, engine: Engine, key: keys.RawKey | None, *, read_only: bool):
+    def __init__(
+        self,
+        path: Path,
+        engine: Engine,
+        key: keys.RawKey | None,
+        *,
+        read_only: bool,
+        settings: CipherSettings | None = None,
+    ):
         self.path = path
+        self.settings = settings
         self.engine = engine
         self.read_only = read_only
         # Plain (unkeyed) workspaces exist only in the encryption-cost benchmark.
@@ -224,7 +162,9 @@ class Workspace:
     def _rebuild(self, key: keys.RawKey) -> None:
         self.engine.dispose()
         self._key = key
-        self.engine = _build_engine(self.path, key, read_only=self.read_only)
+        self.engine = _build_engine(
+            self.path, key, read_only=self.read_only, settings=self.settings
+        )
         self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
             self.engine.execution_options(toex_write=True), expire_on_commit=False
@@ -294,45 +234,12 @@ def session_scope(ws: Workspace, *, write: bool = True) -> Iterator[Session]:
         session.commit()
     except DBAPIError as exc:
         session.rollback()
-        raise _storage_error(ws, exc) from exc
+        raise checks.storage_error(ws.path.name, exc) from exc
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
-
-
-_STORAGE_ERRORS = (
-    ("malformed", errors.WorkspaceDamaged, "{name} is damaged ({msg}); restore it from a backup."),
-    (
-        "not a database",
-        errors.WorkspaceDamaged,
-        "{name} is damaged ({msg}); restore it from a backup.",
-    ),
-    ("readonly", errors.WorkspaceReadOnly, "{name} cannot be written ({msg})."),
-    ("disk is full", errors.WorkspaceError, "The disk holding {name} is full; nothing was saved."),
-    (
-        "disk i/o error",
-        errors.WorkspaceError,
-        "{name} could not be read or written (disk I/O "
-        "error); nothing was saved. Is the drive still there?",
-    ),
-    ("locked", errors.WorkspaceError, "{name} is busy in another program; try again."),
-)
-
-
-def _storage_error(ws: Workspace, exc: DBAPIError) -> Exception:
-    """Turn a storage failure into a message a person can act on. Constraint and
-    programming errors stay as they are: they are bugs, not conditions."""
-    if not isinstance(exc.orig, sqlcipher3.DatabaseError) or isinstance(
-        exc.orig, sqlcipher3.IntegrityError | sqlcipher3.ProgrammingError
-    ):
-        return exc
-    msg = _one_line(exc.orig)
-    for needle, kind, template in _STORAGE_ERRORS:
-        if needle in msg.lower():
-            return kind(template.format(name=ws.path.name, msg=msg))
-    return exc
 
 
 def _load_identity(ws: Workspace) -> None:
@@ -358,7 +265,7 @@ def create_workspace(path: Path | str, passphrase: str, analyst: str) -> Workspa
         raise errors.FolderMissing(f"The folder {path.parent} does not exist.")
     if path.exists():
         raise errors.WorkspaceExists(f"{path} already exists; choose another name.")
-    _require_writable_folder(path.parent)
+    checks.require_writable_folder(path.parent)
 
     key = keys.derive_key(passphrase, keys.new_salt())
     building = path.with_name(f".{path.name}.creating-{secrets.token_hex(4)}")
@@ -387,11 +294,11 @@ def create_workspace(path: Path | str, passphrase: str, analyst: str) -> Workspa
                 )
         finally:
             ws.close()
-        _fsync_file(building)
+        checks.fsync_file(building)
         if path.exists():
             raise errors.WorkspaceExists(f"{path} already exists; choose another name.")
         os.replace(building, path)
-        _fsync_dir(path.parent)
+        checks.fsync_dir(path.parent)
     except BaseException:
         for leftover in (building, building.with_name(building.name + "-journal")):
             with contextlib.suppress(OSError):
@@ -412,13 +319,13 @@ def open_workspace(
     from toexdesk.core.store import migrations
 
     path = Path(path)
-    head = inspect_file(path)
+    head = checks.inspect_file(path)
     if not read_only:
-        _require_writable(path)
+        checks.require_writable(path)
     key = keys.derive_key(passphrase, head[: keys.SALT_BYTES])
-    _probe(path, key, read_only=read_only)
+    _probe(path, key, read_only=read_only, settings=settings)
     engine = _build_engine(path, key, read_only=read_only, settings=settings)
-    ws = Workspace(path, engine, key, read_only=read_only)
+    ws = Workspace(path, engine, key, read_only=read_only, settings=settings)
     try:
         migrations.ensure_current(ws.engine, path=path, read_only=read_only)
         if check_integrity:
@@ -431,7 +338,7 @@ def open_workspace(
         raise
     except sqlcipher3.DatabaseError as exc:
         ws.close()
-        raise errors.WorkspaceDamaged(f"{path} is damaged ({_one_line(exc)}).") from None
+        raise errors.WorkspaceDamaged(f"{path} is damaged ({checks.one_line(exc)}).") from None
     except BaseException:
         ws.close()
         raise
@@ -452,7 +359,7 @@ def integrity_problems(ws: Workspace) -> list[str]:
             rows = raw.execute("PRAGMA foreign_key_check").fetchall()
             problems += [f"foreign key check: table {r[0]} row {r[1]} → {r[2]}" for r in rows]
         except sqlcipher3.DatabaseError as exc:
-            problems.append(f"the file could not be read to the end ({_one_line(exc)})")
+            problems.append(f"the file could not be read to the end ({checks.one_line(exc)})")
     return problems
 
 
@@ -490,18 +397,3 @@ def change_passphrase(ws: Workspace, old: str, new: str) -> None:
         s.commit()
         conn.invalidate()  # never hand this connection back to the pool
     ws._rebuild(new_key)
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as fh:
-        os.fsync(fh.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":  # Windows cannot open a directory; rename is durable there
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
