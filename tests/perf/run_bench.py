@@ -74,7 +74,7 @@ def _worker_unlock(args: argparse.Namespace) -> dict:
     from sqlalchemy import func, select
 
     from toexdesk.core.model import AuditEvent, Source
-    from toexdesk.core.store import engine, keys
+    from toexdesk.core.store import checks, engine, keys
 
     w.apply_overrides(tuple(args.pragma), args.page_size)
     path = Path(args.path)
@@ -90,7 +90,7 @@ def _worker_unlock(args: argparse.Namespace) -> dict:
     first = timed_open()  # includes one-off costs: mapper configuration, statement caches
     opens = [timed_open() for _ in range(args.repeat)]
     checked = [timed_open(check_integrity=True) for _ in range(args.repeat)]
-    salt = engine.inspect_file(path)[: keys.SALT_BYTES]
+    salt = checks.inspect_file(path)[: keys.SALT_BYTES]
     kdf = []
     for _ in range(args.repeat):
         t0 = clock()

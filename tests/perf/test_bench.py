@@ -22,7 +22,7 @@ pytest.importorskip("pytest_benchmark")
 import workload as w
 
 from toexdesk.core.services import sources, tasks
-from toexdesk.core.store import engine, keys
+from toexdesk.core.store import checks, engine, keys
 
 N_SOURCES = int(os.environ.get("TOEX_BENCH_SOURCES", "10000"))
 N_WORKLOAD = int(os.environ.get("TOEX_BENCH_WORKLOAD_SOURCES", "1000"))
@@ -49,7 +49,7 @@ def bench_dir(tmp_path_factory):
 
 @pytest.mark.benchmark(group="unlock")
 def test_kdf(benchmark, populated):
-    salt = engine.inspect_file(populated)[: keys.SALT_BYTES]
+    salt = checks.inspect_file(populated)[: keys.SALT_BYTES]
     key = benchmark(keys.derive_key, w.PASSPHRASE, salt)
     assert len(key.key) == keys.KEY_BYTES
 

@@ -20,7 +20,6 @@ import datetime as dt
 import inspect
 import random
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,6 @@ from pathlib import Path
 import sqlcipher3
 from sqlalchemy import func, select
 
-from toexdesk import __version__
 from toexdesk.core.enums import (
     HandlingCode,
     IntelligenceAssessment,
@@ -41,7 +39,7 @@ from toexdesk.core.enums import (
 )
 from toexdesk.core.model import Source
 from toexdesk.core.services import findings, sources, tasks
-from toexdesk.core.store import audit, engine, keys, migrations
+from toexdesk.core.store import checks, engine, keys, migrations
 
 PASSPHRASE = "bench: correct horse battery staple"
 ANALYST = "Bench Analyst"
@@ -105,31 +103,9 @@ def _build(
     """What create_workspace does, with ``settings`` passed to every connection it opens
     (and ``key=None`` for the plain baseline); no temp-name-and-rename, which is not part
     of any measured phase."""
-    con = engine.raw_connect(path, key, mode="rwc", set_salt=key is not None, settings=settings)
-    try:
-        con.execute(f"PRAGMA page_size = {engine.PAGE_SIZE}")
-        con.execute(f"PRAGMA application_id = {engine.APPLICATION_ID}")
-    finally:
-        con.close()
+    engine.lay_out(path, key, ANALYST, record_ref=path.name, settings=settings)
     eng = engine._build_engine(path, key, read_only=False, settings=settings)
-    ws = engine.Workspace(path, eng, key, read_only=False)
-    try:
-        migrations.upgrade_to_head(eng)
-        with engine.session_scope(ws) as s:
-            audit.initialise(s, analyst=ANALYST, version=__version__, uid=uuid.uuid4().hex)
-            audit.append(
-                s,
-                analyst=ANALYST,
-                os_user=ws.os_user,
-                action="collection",
-                record_type="workspace",
-                record_id=1,
-                record_ref=path.name,
-                details={"event": "workspace created"},
-            )
-    except BaseException:
-        ws.close()
-        raise
+    ws = engine.Workspace(path, eng, key, read_only=False, settings=settings)
     ws.analyst = ANALYST
     return ws
 
@@ -185,7 +161,7 @@ def open_encrypted_memsec_off(path: Path | str) -> engine.Workspace:
     path = Path(path)
     if _takes_settings(engine._probe):
         return engine.open_workspace(path, PASSPHRASE, settings=MEMSEC_OFF)
-    head = engine.inspect_file(path)
+    head = checks.inspect_file(path)
     key = keys.derive_key(PASSPHRASE, head[: keys.SALT_BYTES])
     return _open_unprobed(path, key, MEMSEC_OFF)
 

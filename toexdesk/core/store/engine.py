@@ -252,10 +252,46 @@ def _load_identity(ws: Workspace) -> None:
         ws.analyst = meta.analyst
 
 
-def create_workspace(path: Path | str, passphrase: str, analyst: str) -> Workspace:
-    """Create a new, empty, encrypted workspace. It appears at ``path`` only when complete."""
+def lay_out(
+    path: Path,
+    key: keys.RawKey | None,
+    analyst: str,
+    *,
+    record_ref: str,
+    settings: CipherSettings | None = None,
+) -> None:
+    """Turn a new, empty file into a workspace: page size, application id, the schema, the
+    workspace row and the first audit event. (``key=None``: the benchmark's plain twin.)"""
     from toexdesk.core.store import audit, migrations
 
+    con = raw_connect(path, key, mode="rwc", set_salt=key is not None, settings=settings)
+    try:
+        con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    finally:
+        con.close()
+    engine = _build_engine(path, key, read_only=False, settings=settings)
+    ws = Workspace(path, engine, key, read_only=False, settings=settings)
+    try:
+        migrations.upgrade_to_head(ws.engine)
+        with session_scope(ws) as s:
+            audit.initialise(s, analyst=analyst, version=__version__, uid=uuid.uuid4().hex)
+            audit.append(
+                s,
+                analyst=analyst,
+                os_user=ws.os_user,
+                action="collection",
+                record_type="workspace",
+                record_id=1,
+                record_ref=record_ref,
+                details={"event": "workspace created"},
+            )
+    finally:
+        ws.close()
+
+
+def create_workspace(path: Path | str, passphrase: str, analyst: str) -> Workspace:
+    """Create a new, empty, encrypted workspace. It appears at ``path`` only when complete."""
     path = Path(path)
     keys.check_new_passphrase(passphrase)
     analyst = analyst.strip()
@@ -270,30 +306,7 @@ def create_workspace(path: Path | str, passphrase: str, analyst: str) -> Workspa
     key = keys.derive_key(passphrase, keys.new_salt())
     building = path.with_name(f".{path.name}.creating-{secrets.token_hex(4)}")
     try:
-        con = raw_connect(building, key, mode="rwc", set_salt=True)
-        try:
-            con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        finally:
-            con.close()
-        engine = _build_engine(building, key, read_only=False)
-        ws = Workspace(building, engine, key, read_only=False)
-        try:
-            migrations.upgrade_to_head(ws.engine)
-            with session_scope(ws) as s:
-                audit.initialise(s, analyst=analyst, version=__version__, uid=uuid.uuid4().hex)
-                audit.append(
-                    s,
-                    analyst=analyst,
-                    os_user=ws.os_user,
-                    action="collection",
-                    record_type="workspace",
-                    record_id=1,
-                    record_ref=path.name,
-                    details={"event": "workspace created"},
-                )
-        finally:
-            ws.close()
+        lay_out(building, key, analyst, record_ref=path.name)
         checks.fsync_file(building)
         if path.exists():
             raise errors.WorkspaceExists(f"{path} already exists; choose another name.")
