@@ -192,3 +192,32 @@ def test_verify_names_the_first_tampered_audit_event(made):
     assert proc.returncode == 1
     assert "event #1 was edited" in proc.stdout
     assert "verify failed: event #1 was edited" in one_error_line(proc)
+
+
+def test_demo_then_info_and_verify_work_on_the_produced_file(tmp_path):
+    path = tmp_path / "demo.toex"
+    built = run("demo", str(path))
+    assert built.returncode == 0, built.stderr
+    assert "Sources" in built.stdout and "60" in built.stdout
+    info = run("info", str(path), "--json")
+    import json
+
+    data = json.loads(info.stdout)
+    assert (data["tasks"], data["sources"], data["findings"]) == (8, 60, 40)
+    verify = run("verify", str(path))
+    assert verify.returncode == 0 and "OK  audit chain" in verify.stdout
+    again = run("demo", str(path))
+    assert again.returncode == 1
+    assert "already exists" in one_error_line(again)
+
+
+def test_start_with_demo_builds_then_reopens_the_demo_workspace(app_data):
+    first = run("--demo", passphrase=None, data_dir=app_data)
+    assert first.returncode == 0, first.stderr
+    assert (app_data / "demo.toex").exists()
+    assert "Demo passphrase" in first.stdout
+    stamp = (app_data / "demo.toex").stat().st_mtime_ns
+    second = run("--demo", passphrase=None, data_dir=app_data)
+    assert second.returncode == 0, second.stderr
+    assert "Tasks" in second.stdout and "8 (" in second.stdout
+    assert (app_data / "demo.toex").stat().st_mtime_ns == stamp  # opened, not rebuilt
