@@ -123,13 +123,13 @@ def _ref(f: Finding) -> str:
 
 
 def _check_links(
-    s: Session, task_id: int, links: Iterable[Link]
+    s: Session, task_id: int, links: Iterable[Link], known: dict[int, Source] | None = None
 ) -> list[tuple[Source, LinkRelation]]:
     ck = c.Checker()
     out: list[tuple[Source, LinkRelation]] = []
     for source_id, relation in links:
         rel = ck.choice("links", LinkRelation, relation, "Link")
-        src = s.get(Source, source_id)
+        src = (known or {}).get(source_id) or s.get(Source, source_id)
         if src is None or src.task_id != task_id:
             ck.fail("links", f"Source {source_id} does not belong to this task.")
         elif src.archived_at is not None:
@@ -203,22 +203,20 @@ def create_findings(
     validated = [(_validate(draft), list(links)) for draft, links in items]
     with session_scope(ws) as s:
         task = c.fetch(s, Task, task_id, "task")
-        # Load the cited sources in a few queries (and hold them: the identity map keeps
-        # only weak references), so checking each link needs no SELECT of its own.
+        # Load the cited sources in a few queries, so checking each link needs no SELECT.
         cited = list({source_id for _, links in validated for source_id, _ in links})
-        loaded = [
-            src
+        known = {
+            src.id: src
             for i in range(0, len(cited), 500)
             for src in s.scalars(select(Source).where(Source.id.in_(cited[i : i + 500])))
-        ]
-        checked = [_check_links(s, task.id, links) for _, links in validated]
+        }
+        checked = [_check_links(s, task.id, links, known) for _, links in validated]
         added = [
             _new(s, task, values, ch) for (values, _), ch in zip(validated, checked, strict=True)
         ]
         s.flush()  # one batch of INSERTs gives every finding its id
         for f in added:
             _collected(s, ws, f, justification)
-        del loaded
     return len(validated)
 
 
