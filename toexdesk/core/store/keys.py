@@ -62,3 +62,91 @@ def derive_key(passphrase: str, salt: bytes) -> RawKey:
 
 def new_salt() -> bytes:
     return secrets.token_bytes(SALT_BYTES)
+
+
+# --- "Remember on this computer": the OS credential store, or nothing -------------------
+KEYRING_SERVICE = "TOEX Desk workspace"
+# Backends that keep secrets in a readable file, or nowhere: never used for passphrases.
+_REFUSED_MODULES = (
+    "keyrings.alt",
+    "keyring.backends.fail",
+    "keyring.backends.null",
+    "keyring.backends.chainer",
+)
+
+
+@dataclass(frozen=True)
+class RememberSupport:
+    """Whether remembering a passphrase can be offered here, and if not, why not."""
+
+    available: bool
+    reason: str
+    backend: str
+
+
+def _backend_name(backend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__name__}"
+
+
+def remember_support(backend=None) -> RememberSupport:
+    """Check the keyring once; a missing or plaintext store disables the option (fail closed).
+
+    On Windows the Credential Locker is told to keep the entry on this machine only
+    ("local machine" persistence), so it does not roam with the user's profile."""
+    if backend is None:
+        try:
+            import keyring
+
+            backend = keyring.get_keyring()
+        except Exception as exc:  # a broken keyring install must not stop the app
+            return RememberSupport(
+                False, f"The credential store could not be loaded ({type(exc).__name__}).", "none"
+            )
+    name = _backend_name(backend)
+    if name.startswith(_REFUSED_MODULES) or "plaintext" in name.lower():
+        reason = (
+            "This computer has no secure credential store (such as Windows Credential "
+            "Locker), so passphrases cannot be remembered."
+        )
+        if "keyrings.alt" in name or "plaintext" in name.lower():
+            reason = (
+                "The only credential store here keeps secrets in a readable file, so "
+                "passphrases are not remembered."
+            )
+        return RememberSupport(False, reason, name)
+    if name == "keyring.backends.Windows.WinVaultKeyring":
+        backend.persist = "local machine"
+    return RememberSupport(True, "Stored in the operating system's credential store.", name)
+
+
+def _account(path) -> str:
+    from pathlib import Path
+
+    return str(Path(path).resolve())
+
+
+def remember_passphrase(path, passphrase: str, backend) -> None:
+    """Store a workspace's passphrase in a secure credential store (checked by the caller
+    with ``remember_support``)."""
+    if not remember_support(backend).available:
+        raise PassphraseRejected("Passphrases cannot be remembered on this computer.")
+    backend.set_password(KEYRING_SERVICE, _account(path), passphrase)
+
+
+def recall_passphrase(path, backend) -> str | None:
+    """The remembered passphrase, or None (also when the store fails: fail closed)."""
+    if not remember_support(backend).available:
+        return None
+    try:
+        return backend.get_password(KEYRING_SERVICE, _account(path))
+    except Exception:
+        return None
+
+
+def forget_passphrase(path, backend) -> None:
+    if not remember_support(backend).available:
+        return
+    try:
+        backend.delete_password(KEYRING_SERVICE, _account(path))
+    except Exception:  # nothing stored, or the store is gone: either way nothing is kept
+        return
