@@ -7,11 +7,15 @@ from source). ``TOEX_DATA_DIR`` overrides both (tests, scripted use)."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import logging.handlers
 import os
 import sys
+import tempfile
 import traceback
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import platformdirs
@@ -82,3 +86,68 @@ def log_exception(logger: logging.Logger, message: str, exc: BaseException) -> N
     the SQL parameters (record content) in their text."""
     frames = "".join(traceback.format_tb(exc.__traceback__))
     logger.error("%s: %s\n%s", message, type(exc).__name__, frames)
+
+
+# --- settings ---------------------------------------------------------------------------
+MAX_RECENT = 10
+
+
+@dataclass
+class Settings:
+    """The app's own preferences. Never a passphrase, never record content."""
+
+    recent_workspaces: list[str] = field(default_factory=list)
+    auto_lock_minutes: int = 10
+    clipboard_clear_seconds: int = 30
+    ui_state: dict[str, str] = field(default_factory=dict)  # base64 geometry/splitter blobs
+
+    def add_recent(self, path: Path | str) -> None:
+        entry = str(Path(path).resolve())
+        self.recent_workspaces = [entry] + [p for p in self.recent_workspaces if p != entry]
+        del self.recent_workspaces[MAX_RECENT:]
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the settings file; a missing or unreadable one gives the defaults (and is
+    logged), so a damaged file never stops the app."""
+    path = path or settings_path()
+    defaults = Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return defaults
+    except (OSError, ValueError) as exc:
+        logging.getLogger(__name__).warning(
+            "settings unreadable (%s); using defaults", type(exc).__name__
+        )
+        return defaults
+    if not isinstance(raw, dict):
+        return defaults
+    known = {f.name: f for f in fields(Settings)}
+    values = {}
+    for name, value in raw.items():
+        default = getattr(defaults, name, None)
+        if name in known and isinstance(value, type(default)):
+            values[name] = value
+    settings = Settings(**values)
+    settings.recent_workspaces = [p for p in settings.recent_workspaces if isinstance(p, str)]
+    settings.auto_lock_minutes = min(max(settings.auto_lock_minutes, 1), 240)
+    settings.clipboard_clear_seconds = min(max(settings.clipboard_clear_seconds, 5), 600)
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically: a temp file beside the target, flushed, then renamed over it."""
+    path = path or settings_path()
+    data = json.dumps(asdict(settings), indent=2, ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

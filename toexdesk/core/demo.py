@@ -30,7 +30,7 @@ from toexdesk.core.enums import (
     TaskStatus,
     Thematic,
 )
-from toexdesk.core.errors import FieldError, ToexError, ValidationError
+from toexdesk.core.errors import Cancelled, FieldError, ValidationError
 from toexdesk.core.services import entities as entity_svc
 from toexdesk.core.services import findings as finding_svc
 from toexdesk.core.services import sources as source_svc
@@ -50,7 +50,7 @@ K = EntityKind
 OS, OFFICIAL = Marking.OFFICIAL_SENSITIVE, Marking.OFFICIAL
 
 
-class DemoCancelled(ToexError):
+class DemoCancelled(Cancelled):
     """The demo build was stopped; what was written before that stays in the workspace."""
 
 

@@ -54,6 +54,11 @@ class RecordNotFound(ToexError):
     pass
 
 
+class Cancelled(ToexError):
+    """The user stopped a long operation; what it wrote before that is kept or rolled back
+    as the operation documents."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str
