@@ -40,6 +40,23 @@ def check_new_passphrase(passphrase: str) -> None:
         raise PassphraseRejected("The passphrase repeats too few different characters.")
 
 
+def passphrase_strength(passphrase: str) -> tuple[int, str]:
+    """A hint for people choosing a passphrase: score 0–4 and words to show beside it.
+    Length matters most; a few unrelated words beat a short jumble."""
+    length = len(unicodedata.normalize("NFC", passphrase))
+    if length < MIN_PASSPHRASE_LENGTH:
+        return 0, f"Too short: at least {MIN_PASSPHRASE_LENGTH} characters"
+    classes = sum(
+        any(test(ch) for ch in passphrase)
+        for test in (str.islower, str.isupper, str.isdigit, lambda ch: not ch.isalnum())
+    )
+    words = len(passphrase.split())
+    score = 1 + (length >= 16) + (length >= 24 or words >= 4) + (classes >= 3)
+    if len(set(passphrase.casefold())) < 6:
+        score = 1
+    return min(score, 4), ["", "Weak", "Fair", "Good", "Strong"][min(score, 4)]
+
+
 @dataclass(frozen=True)
 class RawKey:
     """A derived key and the salt it belongs to. repr never shows the key."""
@@ -82,6 +99,17 @@ class RememberSupport:
     available: bool
     reason: str
     backend: str
+
+
+def load_keyring():
+    """The operating system's keyring backend (slow the first time: call it off the UI
+    thread), or None when the keyring package cannot load one."""
+    try:
+        import keyring
+
+        return keyring.get_keyring()
+    except Exception:
+        return None
 
 
 def _backend_name(backend) -> str:
