@@ -1,31 +1,134 @@
-"""Starting TOEX Desk without a command.
+"""Starting TOEX Desk's window: the start-up dialog, then the main window.
 
-``--demo`` builds the demo workspace in the app's data folder the first time (fictional data,
-public demo passphrase) and opens it. This release has no main window yet: it prints the
-workspace summary, and the commands that work on any workspace."""
+``--demo`` opens the demo workspace in the app's data folder, building it the first time
+(fictional data, public demo passphrase) with progress and Cancel. ``--screenshot PNG`` and
+``--quit-after SECONDS`` exist for automated smoke tests and for keeping the README's
+pictures current."""
 
 from __future__ import annotations
 
 import argparse
-import os
+import contextlib
+import logging
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from toexdesk import APP_NAME, __version__
 
+log = logging.getLogger("toexdesk.app")
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="toexdesk",
+        description=f"{APP_NAME} {__version__}. "
+        "Commands: toexdesk {init,info,demo,verify,passwd} --help",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="open the demo workspace (built the first time)"
+    )
+    parser.add_argument("--screenshot", type=Path, metavar="PNG", help=argparse.SUPPRESS)
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    return parser.parse_args(list(argv))
+
 
 def main(argv: Sequence[str] = ()) -> int:
-    from toexdesk import cli, config
-    from toexdesk.core import demo
+    args = _parse(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialog
 
-    parser = argparse.ArgumentParser(prog="toexdesk", description=f"{APP_NAME} {__version__}")
-    parser.add_argument(
-        "--demo", action="store_true", help="build (first time) and open the demo workspace"
-    )
-    args = parser.parse_args(list(argv))
-    if not args.demo:
-        cli.build_parser().print_help()
-        return cli.EXIT_OK
+    from toexdesk import config
+    from toexdesk.ui.dialogs.unlock import UnlockDialog
+    from toexdesk.ui.main_window import MainWindow
+    from toexdesk.ui.workers import show_failure
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    with contextlib.suppress(OSError):
+        config.setup_logging()
+    _install_excepthook()
+    settings = config.load_settings()
+    windows: list[MainWindow] = []
+
+    def save() -> None:
+        try:
+            config.save_settings(settings)
+        except OSError as exc:
+            log.warning("settings not saved (%s)", type(exc).__name__)
+
+    def show(ws) -> None:
+        window = MainWindow(ws, settings, on_close=save)
+        windows.append(window)
+        window.show()
+        if args.screenshot:
+            QTimer.singleShot(800, lambda: window.grab().save(str(args.screenshot)))
+        if args.quit_after:
+            QTimer.singleShot(int(args.quit_after * 1000), window.close)
+
+    if args.quit_after:
+        QTimer.singleShot(int(args.quit_after * 1000) + 60_000, app.quit)  # a safety net
+    if args.demo:
+        _open_demo(settings, show, lambda exc: (show_failure(None, exc), app.quit()))
+    else:
+        dialog = UnlockDialog(settings)
+        if args.quit_after:
+            QTimer.singleShot(int(args.quit_after * 1000), dialog.reject)
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.workspace is None:
+            save()
+            return 0
+        save()
+        show(dialog.workspace)
+    return app.exec()
+
+
+def _open_demo(settings, on_ready, on_failure) -> None:
+    from toexdesk import config
+    from toexdesk.core import demo
+    from toexdesk.core.store.engine import create_workspace, open_workspace
+    from toexdesk.ui.workers import run_op
+
     path = config.demo_workspace_path()
-    # The demo's passphrase is public: the workspace holds fiction only.
-    os.environ.setdefault(cli.ENV_PASSPHRASE, demo.DEMO_PASSPHRASE)
-    return cli.main(["demo", str(path), "--reuse", "--progress"])
+
+    def work(op):
+        if path.exists():
+            return open_workspace(path, demo.DEMO_PASSPHRASE)
+        ws = create_workspace(path, demo.DEMO_PASSPHRASE, demo.DEMO_ANALYST)
+        try:
+            demo.build_demo(ws, progress=op.progress, cancel=op.cancelled)
+        except BaseException:
+            ws.close()
+            path.unlink(missing_ok=True)  # a half-built demo is worth nothing
+            raise
+        return ws
+
+    def ready(ws) -> None:
+        settings.add_recent(ws.path)
+        on_ready(ws)
+
+    label = "Opening the demo workspace…" if path.exists() else "Building the demo workspace…"
+    run_op(None, label, work, ready, on_failure)
+
+
+def _install_excepthook() -> None:
+    """An unexpected error in a slot is logged (without its message, which may carry
+    record content) and shown, instead of vanishing or killing the window."""
+    from toexdesk import config
+
+    def hook(kind, exc, tb) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        config.log_exception(log, "unhandled error", exc)
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                APP_NAME,
+                f"Something went wrong ({kind.__name__}). "
+                f"The details are in the log in {config.log_dir()}.",
+            )
+
+    sys.excepthook = hook

@@ -209,15 +209,3 @@ def test_demo_then_info_and_verify_work_on_the_produced_file(tmp_path):
     again = run("demo", str(path))
     assert again.returncode == 1
     assert "already exists" in one_error_line(again)
-
-
-def test_start_with_demo_builds_then_reopens_the_demo_workspace(app_data):
-    first = run("--demo", passphrase=None, data_dir=app_data)
-    assert first.returncode == 0, first.stderr
-    assert (app_data / "demo.toex").exists()
-    assert "Demo passphrase" in first.stdout
-    stamp = (app_data / "demo.toex").stat().st_mtime_ns
-    second = run("--demo", passphrase=None, data_dir=app_data)
-    assert second.returncode == 0, second.stderr
-    assert "Tasks" in second.stdout and "8 (" in second.stdout
-    assert (app_data / "demo.toex").stat().st_mtime_ns == stamp  # opened, not rebuilt

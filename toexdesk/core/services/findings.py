@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -349,3 +349,42 @@ def archive_finding(
         f = c.fetch(s, Finding, finding_id, "finding")
         c.set_archived(s, ws, f, "finding", _ref(f), archived, justification)
         return _info(f)
+
+
+# --- lazy lists ---------------------------------------------------------------------------
+# A list pane loads every id first (cheap) and then its rows a page at a time. Listing is
+# not a consultation: no audit event.
+ROWS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+
+
+def finding_ids(ws: Workspace, task_id: int, *, include_archived: bool = False) -> list[int]:
+    """Ids of a task's findings in report order (as ``list_findings``)."""
+    with session_scope(ws, write=False) as s:
+        query = (
+            select(Finding.id)
+            .where(Finding.task_id == task_id)
+            .order_by(Finding.position, Finding.number)
+        )
+        if not include_archived:
+            query = query.where(Finding.archived_at.is_(None))
+        return list(s.scalars(query))
+
+
+def finding_rows(ws: Workspace, ids: Sequence[int]) -> list[FindingInfo]:
+    """Rows for these finding ids with their citations, in the order given; ids that no
+    longer exist are left out."""
+    found: dict[int, FindingInfo] = {}
+    with session_scope(ws, write=False) as s:
+        for i in range(0, len(ids), ROWS_PER_QUERY):
+            query = (
+                select(Finding)
+                .where(Finding.id.in_(list(ids[i : i + ROWS_PER_QUERY])))
+                .options(
+                    selectinload(Finding.links).selectinload(FindingSource.source),
+                    selectinload(Finding.tags),
+                    selectinload(Finding.task),
+                )
+            )
+            for f in s.scalars(query):
+                found[f.id] = _info(f)
+    return [found[finding_id] for finding_id in ids if finding_id in found]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -288,3 +288,47 @@ def archive_source(
             s, ws, src, "source", f"{src.task.reference}/S{src.number}", archived, justification
         )
         return _info(src, _attachments(s, src.id))
+
+
+# --- lazy lists ---------------------------------------------------------------------------
+# A list pane loads every id first (cheap) and then its rows a page at a time, so a
+# 100 k-source workspace opens at once. Listing is not a consultation: no audit event.
+ROWS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+
+
+def list_source_ids(
+    ws: Workspace, task_id: int | None = None, *, include_archived: bool = False
+) -> list[int]:
+    """Ids of the sources of one task (or all), in task reference then number order."""
+    with session_scope(ws, write=False) as s:
+        query = select(Source.id).join(Source.task).order_by(Task.reference, Source.number)
+        if task_id is not None:
+            query = query.where(Source.task_id == task_id)
+        if not include_archived:
+            query = query.where(Source.archived_at.is_(None))
+        return list(s.scalars(query))
+
+
+def source_rows(ws: Workspace, ids: Sequence[int]) -> list[SourceInfo]:
+    """Summary rows for these source ids, in the order given; ids that no longer exist are
+    left out."""
+    found: dict[int, SourceInfo] = {}
+    with session_scope(ws, write=False) as s:
+        for i in range(0, len(ids), ROWS_PER_QUERY):
+            chunk = list(ids[i : i + ROWS_PER_QUERY])
+            att = (
+                select(Attachment.source_id, func.count().label("n"))
+                .where(Attachment.source_id.in_(chunk))
+                .group_by(Attachment.source_id)
+                .subquery()
+            )
+            query = (
+                select(Source, func.coalesce(att.c.n, 0))
+                .join(Source.task)
+                .outerjoin(att, att.c.source_id == Source.id)
+                .where(Source.id.in_(chunk))
+                .options(contains_eager(Source.task), selectinload(Source.tags))
+            )
+            for src, n in s.execute(query):
+                found[src.id] = _info(src, n)
+    return [found[source_id] for source_id in ids if source_id in found]

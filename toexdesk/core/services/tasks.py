@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -332,3 +333,40 @@ def research_marking(ws: Workspace, task_id: int) -> Marking:
             )
         ).all()
         return Marking.highest([task.marking, *findings, *cited])
+
+
+# --- lazy lists ---------------------------------------------------------------------------
+# A list pane loads every id first (cheap) and then its rows a page at a time, so a big
+# workspace opens at once. Listing is not a consultation: no audit event.
+ROWS_PER_QUERY = 500  # well under SQLite's bound-parameter limit
+
+
+def task_ids(ws: Workspace, *, include_archived: bool = False) -> list[int]:
+    """Ids of the tasks a list shows, in reference order (as ``list_tasks``)."""
+    with session_scope(ws, write=False) as s:
+        query = select(Task.id).order_by(Task.reference)
+        if not include_archived:
+            query = query.where(Task.archived_at.is_(None))
+        return list(s.scalars(query))
+
+
+def task_rows(ws: Workspace, ids: Sequence[int]) -> list[TaskInfo]:
+    """Summary rows for these task ids, in the order given; ids that no longer exist are
+    left out. Counts leave out archived sources and findings, as in ``list_tasks``."""
+    found: dict[int, TaskInfo] = {}
+    with session_scope(ws, write=False) as s:
+        for i in range(0, len(ids), ROWS_PER_QUERY):
+            chunk = list(ids[i : i + ROWS_PER_QUERY])
+            counts: dict[int, list[int]] = {task_id: [0, 0] for task_id in chunk}
+            for slot, model in enumerate((Source, Finding)):
+                query = (
+                    select(model.task_id, func.count())
+                    .where(model.task_id.in_(chunk), model.archived_at.is_(None))
+                    .group_by(model.task_id)
+                )
+                for task_id, n in s.execute(query):
+                    counts[task_id][slot] = n
+            query = select(Task).where(Task.id.in_(chunk)).options(selectinload(Task.tags))
+            for task in s.scalars(query):
+                found[task.id] = _info(task, *counts[task.id])
+    return [found[task_id] for task_id in ids if task_id in found]

@@ -1,0 +1,101 @@
+"""What every pane has: a title, a quick filter box and one table over a lazy model."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from toexdesk.ui.models import LazyTableModel, PaneProxy
+
+
+class Pane(QWidget):
+    """A titled table with a quick filter. ``selected`` carries the id of the current row
+    (or None)."""
+
+    selected = Signal(object)
+
+    def __init__(
+        self, title: str, model: LazyTableModel, proxy: PaneProxy, parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self.model, self.proxy = model, proxy
+        proxy.setSourceModel(model)
+        self.title = QLabel(f"<b>{title}</b>")
+        self.count = QLabel()
+        self.count.setAccessibleName(f"{title} count")
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText(f"Filter {title.lower()}…")
+        self.filter.setAccessibleName(f"Filter {title.lower()}")
+        self.filter.setToolTip("Show only rows containing this text (any column)")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._filter_changed)
+        self.table = QTableView()
+        self.table.setObjectName(f"{title.lower()}-table")
+        self.table.setAccessibleName(title)
+        self.table.setModel(proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        for signal in (
+            proxy.rowsInserted,
+            proxy.rowsRemoved,
+            proxy.modelReset,
+            proxy.layoutChanged,
+        ):
+            signal.connect(self._update_count)
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.count)
+        head.addStretch()
+        self.tools = head  # panes add their own controls here
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table)
+        self._update_count()
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.set_quick_filter(text)
+        self._update_count()
+
+    def _update_count(self, *_args) -> None:
+        total = self.model.total
+        shown = self.proxy.rowCount()
+        if self.proxy.is_filtering():
+            self.count.setText(f"{shown:,} of {total:,}")
+        else:
+            self.count.setText(f"{total:,}")
+
+    def _current_changed(self, current, _previous) -> None:
+        self.selected.emit(self.proxy.id_at(current.row()) if current.isValid() else None)
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.proxy.id_at(index.row()) if index.isValid() else None
+
+    def select_first(self) -> None:
+        if self.proxy.rowCount():
+            self.table.selectRow(0)
+
+    def fit_columns(self) -> None:
+        self.table.resizeColumnsToContents()
+        for column in range(self.proxy.columnCount()):
+            width = self.table.columnWidth(column)
+            self.table.setColumnWidth(column, min(width, 320))
