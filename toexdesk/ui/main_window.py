@@ -1,4 +1,4 @@
-"""The main window: Tasks on the left; the selected task's Sources and Findings on the right.
+"""The main window: Tasks across the top; the selected task's Sources and Findings below.
 
 Splitter sizes and window geometry are kept in the settings file. Every action has a
 shortcut, an accessible name and a tooltip."""
@@ -35,15 +35,16 @@ class MainWindow(QMainWindow):
         self.tasks = TasksPane(ws)
         self.sources = SourcesPane(ws)
         self.findings = FindingsPane(ws)
-        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right = QSplitter(Qt.Orientation.Horizontal)
         self.right.setObjectName("right-splitter")
         self.right.addWidget(self.sources)
         self.right.addWidget(self.findings)
-        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = QSplitter(Qt.Orientation.Vertical)
         self.split.setObjectName("main-splitter")
         self.split.addWidget(self.tasks)
         self.split.addWidget(self.right)
-        self.split.setSizes([600, 680])
+        self.split.setSizes([330, 450])
+        self.right.setSizes([640, 640])
         self.setCentralWidget(self.split)
         self.tasks.selected.connect(self._task_selected)
         self._build_menus()

@@ -94,8 +94,10 @@ class Pane(QWidget):
         if self.proxy.rowCount():
             self.table.selectRow(0)
 
+    WIDE_COLUMNS = ("title", "text")  # the free text gets the room; the rest stay compact
+
     def fit_columns(self) -> None:
         self.table.resizeColumnsToContents()
-        for column in range(self.proxy.columnCount()):
-            width = self.table.columnWidth(column)
-            self.table.setColumnWidth(column, min(width, 320))
+        for column, spec in enumerate(self.model.columns):
+            cap = 340 if spec.key in self.WIDE_COLUMNS else 170
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
