@@ -132,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bench", help="run the benchmarks and print the figures")
     p.add_argument("bench_args", nargs=argparse.REMAINDER, help="arguments for run_bench.py")
     p.set_defaults(func=cmd_bench)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if args.command == "run":  # options for the app itself pass straight through
+        args.rest = [*unknown, *args.rest]
+    elif unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args.func(args)
 
 
