@@ -3,13 +3,11 @@ sources, marking."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
-
 from toexdesk.core.services import findings as finding_svc
 from toexdesk.core.services.findings import FindingInfo
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.models.columns import Column, one_line, plain_tooltip
-from toexdesk.ui.models.lazy import LazyTableModel
+from toexdesk.ui.models.lazy import TaskScopedTableModel
 
 
 def phia_text(f: FindingInfo) -> str:
@@ -72,39 +70,15 @@ COLUMNS = (
 )
 
 
-class FindingTableModel(LazyTableModel):
+class FindingTableModel(TaskScopedTableModel):
     """Findings of one task in report order; no task (None) shows no rows."""
 
     columns = COLUMNS
 
-    def __init__(
-        self,
-        ws: Workspace,
-        task_id: int | None = None,
-        *,
-        include_archived: bool = False,
-        page_size: int = 200,
-        cache_rows: int = 2_000,
-        parent: QObject | None = None,
-    ) -> None:
-        self.ws = ws
-        self.task_id = task_id
-        self.include_archived = include_archived
-        super().__init__(
-            self._ids_loader(),
-            lambda ids: finding_svc.finding_rows(ws, ids),
-            page_size=page_size,
-            cache_rows=cache_rows,
-            parent=parent,
-        )
-
-    def _ids_loader(self):
-        ws, task_id, archived = self.ws, self.task_id, self.include_archived
+    def _list_ids(self, ws: Workspace, task_id: int | None, include_archived: bool) -> list[int]:
         if task_id is None:
-            return list
-        return lambda: finding_svc.finding_ids(ws, task_id, include_archived=archived)
+            return []
+        return finding_svc.finding_ids(ws, task_id, include_archived=include_archived)
 
-    def set_task(self, task_id: int | None) -> None:
-        """Show the findings of another task (None: none)."""
-        self.task_id = task_id
-        self.set_loader(self._ids_loader())
+    def _read_rows(self, ws: Workspace, ids: list[int]) -> list[FindingInfo]:
+        return finding_svc.finding_rows(ws, ids)

@@ -337,3 +337,44 @@ _INFO_ROLES = frozenset(
         Qt.ItemDataRole.DecorationRole,
     }
 )
+
+
+class TaskScopedTableModel(LazyTableModel):
+    """A pane whose rows belong to the selected task: subclasses say how to list the ids
+    (``_list_ids``) and read the rows (``_read_rows``) of a task."""
+
+    def __init__(
+        self,
+        ws: Any,
+        task_id: int | None = None,
+        *,
+        include_archived: bool = False,
+        page_size: int = 200,
+        cache_rows: int = 2_000,
+        parent: QObject | None = None,
+    ) -> None:
+        self.ws = ws
+        self.task_id = task_id
+        self.include_archived = include_archived
+        super().__init__(
+            self._ids_loader(),
+            lambda ids: self._read_rows(ws, ids),
+            page_size=page_size,
+            cache_rows=cache_rows,
+            parent=parent,
+        )
+
+    def _list_ids(self, ws: Any, task_id: int | None, include_archived: bool) -> list[int]:
+        raise NotImplementedError
+
+    def _read_rows(self, ws: Any, ids: list[int]) -> list[Any]:
+        raise NotImplementedError
+
+    def _ids_loader(self) -> Callable[[], list[int]]:
+        ws, task_id, archived = self.ws, self.task_id, self.include_archived
+        return lambda: self._list_ids(ws, task_id, archived)
+
+    def set_task(self, task_id: int | None) -> None:
+        """Show the rows of another task."""
+        self.task_id = task_id
+        self.set_loader(self._ids_loader())

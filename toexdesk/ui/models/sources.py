@@ -3,13 +3,11 @@ date obtained, attachments. Sources of the selected task, or of every task."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
-
 from toexdesk.core.services import sources as source_svc
 from toexdesk.core.services.sources import SourceInfo
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.models.columns import Column, date_key, date_text, plain_tooltip
-from toexdesk.ui.models.lazy import LazyTableModel
+from toexdesk.ui.models.lazy import TaskScopedTableModel
 
 
 def grading_text(src: SourceInfo) -> str:
@@ -87,38 +85,14 @@ COLUMNS = (
 )
 
 
-class SourceTableModel(LazyTableModel):
+class SourceTableModel(TaskScopedTableModel):
     """Sources of one task (or every task when ``task_id`` is None), in task reference then
     number order."""
 
     columns = COLUMNS
 
-    def __init__(
-        self,
-        ws: Workspace,
-        task_id: int | None = None,
-        *,
-        include_archived: bool = False,
-        page_size: int = 200,
-        cache_rows: int = 2_000,
-        parent: QObject | None = None,
-    ) -> None:
-        self.ws = ws
-        self.task_id = task_id
-        self.include_archived = include_archived
-        super().__init__(
-            self._ids_loader(),
-            lambda ids: source_svc.source_rows(ws, ids),
-            page_size=page_size,
-            cache_rows=cache_rows,
-            parent=parent,
-        )
+    def _list_ids(self, ws: Workspace, task_id: int | None, include_archived: bool) -> list[int]:
+        return source_svc.list_source_ids(ws, task_id, include_archived=include_archived)
 
-    def _ids_loader(self):
-        ws, task_id, archived = self.ws, self.task_id, self.include_archived
-        return lambda: source_svc.list_source_ids(ws, task_id, include_archived=archived)
-
-    def set_task(self, task_id: int | None) -> None:
-        """Show the sources of another task (None: of every task)."""
-        self.task_id = task_id
-        self.set_loader(self._ids_loader())
+    def _read_rows(self, ws: Workspace, ids: list[int]) -> list[SourceInfo]:
+        return source_svc.source_rows(ws, ids)
