@@ -123,3 +123,65 @@ def test_demo_starts_the_window_then_reopens_without_rebuilding(tmp_path):
     assert second.returncode == 0, second.stderr
     assert demo.stat().st_mtime_ns == stamp  # opened, not rebuilt
     assert "ERROR" not in (data / "logs" / "toexdesk.log").read_text()
+
+
+def test_lock_drops_the_content_and_the_key_then_unlocks(qtbot, demo_ws):
+    from conftest import PASSPHRASE
+    from PySide6.QtWidgets import QTableView
+
+    window = make_window(qtbot, demo_ws)
+    view = window.tasks.table
+    QTest.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(window.tasks.proxy.index(3, 1)).center(),
+    )
+    chosen = window.tasks.current_id()
+    assert window.lock_action.shortcut().toString() == "Ctrl+L"
+    window.lock_action.trigger()  # the offscreen platform delivers no shortcuts
+    qtbot.waitUntil(lambda: window.locked, timeout=2000)
+    qtbot.waitUntil(lambda: not window.findChildren(QTableView), timeout=2000)
+    assert demo_ws.closed  # the key is gone, not just hidden
+    assert "locked" in window.status.text()
+    assert not window.copy_action.isEnabled()
+
+    screen = window.lock_screen
+    qtbot.keyClicks(screen.passphrase, "not the passphrase at all")
+    qtbot.mouseClick(screen.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Wrong passphrase" in screen.message.text(), timeout=5000)
+    assert window.locked
+
+    screen.passphrase.clear()
+    qtbot.keyClicks(screen.passphrase, PASSPHRASE)
+    qtbot.mouseClick(screen.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.locked, timeout=5000)
+    assert window.tasks.proxy.rowCount() == 8
+    assert window.tasks.current_id() == chosen  # back where the researcher was
+    assert screen.passphrase.text() == ""
+    window.ws.close()
+
+
+def test_idle_time_locks_the_window(qtbot, demo_ws):
+    window = make_window(qtbot, demo_ws)
+    window.idle.timer.setInterval(300)
+    window.idle.restart()
+    qtbot.waitUntil(lambda: window.locked, timeout=3000)
+    assert demo_ws.closed
+
+
+def test_copied_row_leaves_the_clipboard_unless_replaced(qtbot, demo_ws):
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(qtbot, demo_ws)
+    window.clipboard.ms = 300
+    window.tasks.table.setFocus()
+    window.copy_action.trigger()
+    clipboard = QApplication.clipboard()
+    first = tasks.list_tasks(demo_ws)[0]
+    assert clipboard.text().startswith(first.reference) and first.title in clipboard.text()
+    qtbot.waitUntil(lambda: clipboard.text() == "", timeout=3000)
+
+    window.copy_action.trigger()
+    clipboard.setText("something the researcher copied from elsewhere")
+    qtbot.wait(500)
+    assert clipboard.text() == "something the researcher copied from elsewhere"

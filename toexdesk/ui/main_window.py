@@ -11,14 +11,25 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter, QWidget
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from toexdesk import APP_NAME, __version__, config
+from toexdesk.core.errors import ToexError
 from toexdesk.core.services import tasks as task_svc
-from toexdesk.core.store.engine import Workspace
+from toexdesk.core.store.engine import Workspace, open_workspace
+from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
 from toexdesk.ui.panes.tasks import TasksPane
+from toexdesk.ui.workers import run_op
 
 
 class MainWindow(QMainWindow):
@@ -31,10 +42,38 @@ class MainWindow(QMainWindow):
     ):
         super().__init__(parent)
         self.ws, self.settings, self._on_close = ws, settings, on_close
+        self.path = ws.path
         self.setWindowTitle(f"{ws.path.name} — {APP_NAME}")
-        self.tasks = TasksPane(ws)
-        self.sources = SourcesPane(ws)
-        self.findings = FindingsPane(ws)
+        self.stack = QStackedWidget()
+        self.work = QWidget()
+        QVBoxLayout(self.work).setContentsMargins(0, 0, 0, 0)
+        self.lock_screen = LockScreen(ws.path.name)
+        self.lock_screen.unlock_requested.connect(self._unlock)
+        self.stack.addWidget(self.work)
+        self.stack.addWidget(self.lock_screen)
+        self.setCentralWidget(self.stack)
+        self.status = QLabel()
+        self.statusBar().addPermanentWidget(self.status)
+        self.clipboard = ClipboardGuard(settings.clipboard_clear_seconds * 1000, self)
+        self.idle = IdleWatcher(settings.auto_lock_minutes * 60_000, self)
+        self.idle.idle.connect(self.lock)
+        self._build_menus()
+        self._build_panes()
+        if "geometry" in settings.ui_state:
+            with contextlib.suppress(ValueError):
+                self.restoreGeometry(QByteArray(base64.b64decode(settings.ui_state["geometry"])))
+        else:
+            self.resize(1280, 780)
+
+    @property
+    def locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_screen
+
+    def _build_panes(self, select_task: int | None = None) -> None:
+        """Panes exist only while unlocked: locking deletes them with their rows."""
+        self.tasks = TasksPane(self.ws)
+        self.sources = SourcesPane(self.ws)
+        self.findings = FindingsPane(self.ws)
         self.right = QSplitter(Qt.Orientation.Horizontal)
         self.right.setObjectName("right-splitter")
         self.right.addWidget(self.sources)
@@ -45,14 +84,18 @@ class MainWindow(QMainWindow):
         self.split.addWidget(self.right)
         self.split.setSizes([330, 450])
         self.right.setSizes([640, 640])
-        self.setCentralWidget(self.split)
+        self.work.layout().addWidget(self.split)
         self.tasks.selected.connect(self._task_selected)
-        self._build_menus()
-        self.status = QLabel()
-        self.statusBar().addPermanentWidget(self.status)
-        self._show_status()
-        self._restore_state()
-        self.tasks.select_first()
+        self._restore_splitters()
+        row = (
+            self.tasks.proxy.ids().index(select_task)
+            if select_task in self.tasks.proxy.ids()
+            else 0
+        )
+        if self.tasks.proxy.rowCount():
+            self.tasks.table.selectRow(row)
+        else:
+            self._show_status()
         for pane in (self.tasks, self.sources, self.findings):
             pane.fit_columns()
 
@@ -67,16 +110,29 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        self.lock_action = self._action(
+            "&Lock", "Ctrl+L", "Hide everything and ask for the passphrase again", self.lock
+        )
         self.close_action = self._action(
             "&Close workspace", QKeySequence.StandardKey.Close, "Close this workspace", self.close
         )
+        file_menu.addAction(self.lock_action)
         file_menu.addAction(self.close_action)
+        edit = self.menuBar().addMenu("&Edit")
+        self.copy_action = self._action(
+            "&Copy row",
+            QKeySequence.StandardKey.Copy,
+            "Copy the selected row; it leaves the clipboard after a while",
+            self.copy_row,
+        )
+        edit.addAction(self.copy_action)
         view = self.menuBar().addMenu("&View")
+        # Bound through lambdas: the panes are rebuilt after every unlock.
         self.queue_action = self._action(
             "My &queue",
             "Ctrl+M",
             "Open tasks by priority, then due date",
-            self.tasks.my_queue.toggle,
+            lambda: self.tasks.my_queue.toggle(),
         )
         self.find_action = self._action(
             "&Filter tasks",
@@ -115,29 +171,78 @@ class MainWindow(QMainWindow):
         )
 
     # -- window state --------------------------------------------------------------------
-    def _restore_state(self) -> None:
+    def _restore_splitters(self) -> None:
         state = self.settings.ui_state
-        for key, restore in (
-            ("geometry", self.restoreGeometry),
-            ("main_splitter", self.split.restoreState),
-            ("right_splitter", self.right.restoreState),
-        ):
+        for key, splitter in (("main_splitter", self.split), ("right_splitter", self.right)):
             if key in state:
                 with contextlib.suppress(ValueError):  # a damaged entry: keep the defaults
-                    restore(QByteArray(base64.b64decode(state[key])))
-        if "geometry" not in state:
-            self.resize(1280, 780)
+                    splitter.restoreState(QByteArray(base64.b64decode(state[key])))
 
     def save_state(self) -> None:
-        for key, data in (
-            ("geometry", self.saveGeometry()),
-            ("main_splitter", self.split.saveState()),
-            ("right_splitter", self.right.saveState()),
-        ):
+        blobs = [("geometry", self.saveGeometry())]
+        if not self.locked:
+            blobs += [
+                ("main_splitter", self.split.saveState()),
+                ("right_splitter", self.right.saveState()),
+            ]
+        for key, data in blobs:
             self.settings.ui_state[key] = base64.b64encode(bytes(data)).decode("ascii")
+
+    # -- locking -------------------------------------------------------------------------
+    def lock(self) -> None:
+        if self.locked:
+            return
+        self.save_state()
+        self._locked_task = self.tasks.current_id()
+        self.clipboard.clear()
+        self.idle.stop()
+        self.split.setParent(None)
+        self.split.deleteLater()  # the panes, their models and cached rows go with it
+        self.ws.close()  # the key is forgotten
+        self.status.setText(f"{self.path.name} · locked")
+        for action in (self.queue_action, self.find_action, self.copy_action, self.lock_action):
+            action.setEnabled(False)
+        self.lock_screen.reset()
+        self.stack.setCurrentWidget(self.lock_screen)
+
+    def _unlock(self, passphrase: str) -> None:
+        path = self.path
+        run_op(
+            self,
+            "Unlocking…",
+            lambda op: open_workspace(path, passphrase),
+            self._unlocked,
+            lambda exc: self.lock_screen.failed(
+                str(exc) if isinstance(exc, ToexError) else type(exc).__name__
+            ),
+            progress=False,
+        )
+
+    def _unlocked(self, ws: Workspace) -> None:
+        self.ws = ws
+        self._build_panes(select_task=getattr(self, "_locked_task", None))
+        for action in (self.queue_action, self.find_action, self.copy_action, self.lock_action):
+            action.setEnabled(True)
+        self.lock_screen.reset()
+        self.stack.setCurrentWidget(self.work)
+        self.idle.restart()
+
+    def copy_row(self) -> None:
+        pane = next(
+            (p for p in (self.tasks, self.sources, self.findings) if p.table.hasFocus()), self.tasks
+        )
+        index = pane.table.currentIndex()
+        if not index.isValid():
+            return
+        cells = [
+            pane.proxy.index(index.row(), c).data() or "" for c in range(pane.proxy.columnCount())
+        ]
+        self.clipboard.copy("\t".join(str(c) for c in cells))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self.clipboard.clear()
+        self.idle.stop()
         if self._on_close is not None:
             self._on_close()
         self.ws.close()
