@@ -185,3 +185,27 @@ def test_copied_row_leaves_the_clipboard_unless_replaced(qtbot, demo_ws):
     clipboard.setText("something the researcher copied from elsewhere")
     qtbot.wait(500)
     assert clipboard.text() == "something the researcher copied from elsewhere"
+
+
+def test_audit_view_lists_the_records_events_and_verifies(qtbot, demo_ws, monkeypatch):
+    from toexdesk.ui.dialogs import audit as audit_dialog
+
+    window = make_window(qtbot, demo_ws)
+    task_id = window.tasks.current_id()
+    tasks.get_task(demo_ws, task_id, justification="Checking the trail")  # a consultation
+    shown = []
+    monkeypatch.setattr(audit_dialog.AuditDialog, "exec", lambda self: shown.append(self))
+    window.audit_action.trigger()
+    (dialog,) = shown
+    qtbot.addWidget(dialog)
+    actions = [dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())]
+    assert actions[0] == "Collection" and actions[-1] == "Consultation"
+    assert "Alteration" in actions  # the demo walked the task's status
+    last = dialog.table.rowCount() - 1
+    assert dialog.table.item(last, 7).text() == "Checking the trail"
+    assert all(
+        dialog.table.item(r, 5).text() == tasks.get_task(demo_ws, task_id).reference
+        for r in range(dialog.table.rowCount())
+    )
+    qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.result.text().startswith("OK"), timeout=10000)

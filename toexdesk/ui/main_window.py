@@ -25,6 +25,7 @@ from toexdesk import APP_NAME, __version__, config
 from toexdesk.core.errors import ToexError
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace, open_workspace
+from toexdesk.ui.dialogs.audit import AuditDialog
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
@@ -140,8 +141,16 @@ class MainWindow(QMainWindow):
             "Type to filter the tasks",
             self._focus_filter,
         )
+        self.audit_action = self._action(
+            "&Audit trail…",
+            "Ctrl+Shift+A",
+            "Who did what to the selected record, and a check of the whole chain",
+            self.show_audit,
+        )
         view.addAction(self.queue_action)
         view.addAction(self.find_action)
+        view.addSeparator()
+        view.addAction(self.audit_action)
         help_menu = self.menuBar().addMenu("&Help")
         about = self._action("&About TOEX Desk", "F1", "Version and workspace details", self._about)
         help_menu.addAction(about)
@@ -200,7 +209,13 @@ class MainWindow(QMainWindow):
         self.split.deleteLater()  # the panes, their models and cached rows go with it
         self.ws.close()  # the key is forgotten
         self.status.setText(f"{self.path.name} · locked")
-        for action in (self.queue_action, self.find_action, self.copy_action, self.lock_action):
+        for action in (
+            self.queue_action,
+            self.find_action,
+            self.copy_action,
+            self.lock_action,
+            self.audit_action,
+        ):
             action.setEnabled(False)
         self.lock_screen.reset()
         self.stack.setCurrentWidget(self.lock_screen)
@@ -221,16 +236,33 @@ class MainWindow(QMainWindow):
     def _unlocked(self, ws: Workspace) -> None:
         self.ws = ws
         self._build_panes(select_task=getattr(self, "_locked_task", None))
-        for action in (self.queue_action, self.find_action, self.copy_action, self.lock_action):
+        for action in (
+            self.queue_action,
+            self.find_action,
+            self.copy_action,
+            self.lock_action,
+            self.audit_action,
+        ):
             action.setEnabled(True)
         self.lock_screen.reset()
         self.stack.setCurrentWidget(self.work)
         self.idle.restart()
 
+    def _focused_pane(self):
+        return next((p for p in (self.sources, self.findings) if p.table.hasFocus()), self.tasks)
+
+    def show_audit(self) -> None:
+        pane = self._focused_pane()
+        record_id = pane.current_id()
+        if record_id is None:
+            return
+        kind = {self.tasks: "task", self.sources: "source", self.findings: "finding"}[pane]
+        info = pane.proxy.row_info(pane.table.currentIndex().row())
+        label = info.reference if kind == "task" else f"{info.task_reference}/{info.label}"
+        AuditDialog(self.ws, kind, record_id, label, self).exec()
+
     def copy_row(self) -> None:
-        pane = next(
-            (p for p in (self.tasks, self.sources, self.findings) if p.table.hasFocus()), self.tasks
-        )
+        pane = self._focused_pane()
         index = pane.table.currentIndex()
         if not index.isValid():
             return

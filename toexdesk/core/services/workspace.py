@@ -112,3 +112,47 @@ def verify(ws: Workspace) -> VerifyReport:
 def change_passphrase(ws: Workspace, old: str, new: str) -> None:
     """Re-encrypt the workspace under a new passphrase (atomic; audited)."""
     engine.change_passphrase(ws, old, new)
+
+
+@dataclass(frozen=True)
+class AuditEventInfo:
+    seq: int
+    at: dt.datetime
+    analyst: str
+    os_user: str
+    action: str
+    record_type: str
+    record_id: int | None
+    record_ref: str
+    justification: str
+    recipient: str
+    details: str
+
+
+def audit_events(
+    ws: Workspace, record_type: str | None = None, record_id: int | None = None
+) -> list[AuditEventInfo]:
+    """Audit events, oldest first: of one record, or all. The trail holds references and
+    field names, never record content, so reading it is not itself a consultation."""
+    with session_scope(ws, write=False) as s:
+        query = select(AuditEvent).order_by(AuditEvent.seq)
+        if record_type is not None:
+            query = query.where(AuditEvent.record_type == record_type)
+        if record_id is not None:
+            query = query.where(AuditEvent.record_id == record_id)
+        return [
+            AuditEventInfo(
+                e.seq,
+                dt.datetime.fromisoformat(e.at),
+                e.analyst,
+                e.os_user,
+                e.action,
+                e.record_type,
+                e.record_id,
+                e.record_ref,
+                e.justification,
+                e.recipient,
+                e.details,
+            )
+            for e in s.scalars(query)
+        ]
