@@ -26,6 +26,7 @@ from toexdesk.core.errors import ToexError
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace, open_workspace
 from toexdesk.ui.dialogs.audit import AuditDialog
+from toexdesk.ui.dialogs.editors import SourceEditor, TaskEditor
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.right.setSizes([640, 640])
         self.work.layout().addWidget(self.split)
         self.tasks.selected.connect(self._task_selected)
+        for pane in (self.tasks, self.sources):
+            pane.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self._restore_splitters()
         row = (
             self.tasks.proxy.ids().index(select_task)
@@ -126,6 +129,26 @@ class MainWindow(QMainWindow):
             "Copy the selected row; it leaves the clipboard after a while",
             self.copy_row,
         )
+        self.new_task_action = self._action(
+            "New &task…",
+            QKeySequence.StandardKey.New,
+            "Log a new research request",
+            self.new_task,
+        )
+        self.new_source_action = self._action(
+            "New &source…",
+            "Ctrl+Shift+N",
+            "Record a graded source for the selected task",
+            self.new_source,
+        )
+        self.edit_action = self._action(
+            "&Edit selected…",
+            "Ctrl+E",
+            "Open the selected task or source in its editor",
+            self.edit_selected,
+        )
+        edit.addActions([self.new_task_action, self.new_source_action, self.edit_action])
+        edit.addSeparator()
         edit.addAction(self.copy_action)
         view = self.menuBar().addMenu("&View")
         # Bound through lambdas: the panes are rebuilt after every unlock.
@@ -260,6 +283,42 @@ class MainWindow(QMainWindow):
         info = pane.proxy.row_info(pane.table.currentIndex().row())
         label = info.reference if kind == "task" else f"{info.task_reference}/{info.label}"
         AuditDialog(self.ws, kind, record_id, label, self).exec()
+
+    # -- editing -------------------------------------------------------------------------
+    def _edited(self, editor, *panes) -> None:
+        """Run an editor; after a save, reload the panes it touched, keeping the selection."""
+        if editor.exec() != editor.DialogCode.Accepted:
+            return
+        selected = self.tasks.current_id()
+        for pane in panes:
+            pane.model.reload()
+            pane._update_count()
+        ids = self.tasks.proxy.ids()
+        target = getattr(editor.result_info, "id", None) if self.tasks in panes[:1] else selected
+        if target in ids:
+            self.tasks.table.selectRow(ids.index(target))
+        self._task_selected(self.tasks.current_id())
+
+    def new_task(self) -> None:
+        self._edited(TaskEditor(self.ws, parent=self), self.tasks)
+
+    def new_source(self) -> None:
+        task_id = self.tasks.current_id()
+        if task_id is not None:
+            self._edited(SourceEditor(self.ws, task_id, parent=self), self.sources, self.tasks)
+
+    def edit_selected(self) -> None:
+        pane = self._focused_pane()
+        record_id = pane.current_id()
+        if record_id is None:
+            return
+        if pane is self.sources:
+            task_id = self.tasks.current_id()
+            self._edited(
+                SourceEditor(self.ws, task_id, record_id, parent=self), self.sources, self.tasks
+            )
+        elif pane is self.tasks:
+            self._edited(TaskEditor(self.ws, record_id, parent=self), self.tasks)
 
     def copy_row(self) -> None:
         pane = self._focused_pane()

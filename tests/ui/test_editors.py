@@ -1,0 +1,95 @@
+"""Task and source editors: messages beside the fields, 3x5x2 wording, audited opening."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from toexdesk.core.enums import HandlingCode, Priority, TaskStatus, Thematic
+from toexdesk.core.services import sources, tasks, workspace
+from toexdesk.ui.dialogs.editors import SourceEditor, TaskEditor
+from toexdesk.ui.main_window import MainWindow
+
+
+def click_save(qtbot, editor):
+    qtbot.mouseClick(
+        editor.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton
+    )
+
+
+def test_new_task_shows_errors_beside_fields_then_saves(qtbot, ws):
+    editor = TaskEditor(ws)
+    qtbot.addWidget(editor)
+    editor.show()
+    click_save(qtbot, editor)
+    assert editor.errors["title"].text() == "Error: Title is required."
+    assert editor.errors["requester"].isVisible() and not editor.errors["thematic"].isVisible()
+    assert tasks.list_tasks(ws) == []  # nothing half-written
+    qtbot.keyClicks(editor.title, "Runners from Eastbrook on the 'Kestrel' line")
+    qtbot.keyClicks(editor.requester, "DS Ada Rowe")
+    editor.thematic.setCurrentIndex(editor.thematic.findData(Thematic.COUNTY_LINES))
+    editor.priority.setCurrentIndex(editor.priority.findData(Priority.P1))
+    editor.due.set_value(dt.date.today() + dt.timedelta(days=5))
+    click_save(qtbot, editor)
+    assert editor.result() == editor.DialogCode.Accepted
+    (saved,) = tasks.list_tasks(ws)
+    assert saved.priority is Priority.P1 and saved.due_date is not None
+    assert saved.reference == editor.result_info.reference
+
+
+def test_editing_a_task_is_a_consultation_and_offers_only_legal_statuses(qtbot, ws):
+    task = tasks.create_task(ws, tasks.TaskDraft("Car wash labour", "DI Okafor", "ocg"))
+    editor = TaskEditor(ws, task.id)
+    qtbot.addWidget(editor)
+    statuses = [editor.status.itemData(i) for i in range(editor.status.count())]
+    assert statuses == [TaskStatus.NEW, TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED]
+    events = workspace.audit_events(ws, "task", task.id)
+    assert [e.action for e in events] == ["collection", "consultation"]
+    editor.status.setCurrentIndex(1)
+    click_save(qtbot, editor)
+    assert tasks.get_task(ws, task.id).status is TaskStatus.IN_PROGRESS
+
+
+def test_source_editor_speaks_3x5x2_and_c_needs_conditions(qtbot, ws):
+    task = tasks.create_task(ws, tasks.TaskDraft("Line holders", "DS Rowe", "county_lines"))
+    editor = SourceEditor(ws, task.id)
+    qtbot.addWidget(editor)
+    editor.show()
+    texts = [editor.evaluation.itemText(i) for i in range(editor.evaluation.count())]
+    assert texts == ["1 – Reliable", "2 – Untested", "3 – Not reliable"]
+    tip = editor.assessment.itemData(1, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "3x5x2 intelligence assessment B: Known indirectly to the source but corroborated"
+    assert not editor.conditions.isEnabled()
+    qtbot.keyClicks(editor.title, "Youth offending team referral")
+    editor.handling.setCurrentIndex(editor.handling.findData(HandlingCode.C))
+    assert editor.conditions.isEnabled()
+    click_save(qtbot, editor)
+    assert "needs conditions" in editor.errors["handling_conditions"].text()
+    assert sources.list_sources(ws, task.id) == []
+    qtbot.keyClicks(editor.conditions, "Originator consent before onward sharing")
+    click_save(qtbot, editor)
+    (saved,) = sources.list_sources(ws, task.id)
+    assert saved.grading == "1/A/C" and saved.handling_conditions.startswith("Originator")
+
+
+def test_window_new_task_appears_in_the_pane_selected(qtbot, demo_ws, monkeypatch):
+    from toexdesk import config
+
+    window = MainWindow(demo_ws, config.Settings())
+    qtbot.addWidget(window)
+    window.show()
+
+    def fill_and_save(editor):
+        editor.title.setText("Modern slavery referral from Hallam Vale")
+        editor.requester.setText("DI Okafor")
+        editor._save()
+        return editor.result()
+
+    monkeypatch.setattr(TaskEditor, "exec", fill_and_save)
+    window.new_task_action.trigger()
+    assert window.tasks.model.total == 9
+    info = window.tasks.proxy.row_info(window.tasks.table.currentIndex().row())
+    assert info.title == "Modern slavery referral from Hallam Vale"
+    assert window.sources.model.total == 0  # the new task has no sources yet

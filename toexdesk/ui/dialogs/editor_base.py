@@ -1,0 +1,170 @@
+"""What every record editor shares: a form whose fields show their own validation message
+beside them, pickers for coded values with the official wording, and a Save that calls one
+service and keeps the dialog open (with every field's message) when the service refuses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from toexdesk.core.errors import ToexError, ValidationError
+
+
+def combo(
+    name: str,
+    members: Iterable[Any],
+    text: Callable[[Any], str],
+    tooltip: Callable[[Any], str] | None = None,
+) -> QComboBox:
+    box = QComboBox()
+    box.setAccessibleName(name)
+    for i, member in enumerate(members):
+        box.addItem(text(member), member)
+        if tooltip is not None:
+            box.setItemData(i, tooltip(member), Qt.ItemDataRole.ToolTipRole)
+    return box
+
+
+def select(box: QComboBox, value: Any) -> None:
+    index = box.findData(value)
+    if index >= 0:
+        box.setCurrentIndex(index)
+
+
+class OptionalDate(QWidget):
+    """A date, or none (a checkbox says which)."""
+
+    def __init__(self, name: str, none_text: str):
+        super().__init__()
+        self.enabled = QCheckBox()
+        self.enabled.setToolTip(none_text)
+        self.edit = QDateEdit()
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat("yyyy-MM-dd")
+        self.edit.setAccessibleName(name)
+        self.edit.setDate(QDate.currentDate())
+        self.enabled.toggled.connect(self.edit.setEnabled)
+        self.enabled.setChecked(False)
+        self.edit.setEnabled(False)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.enabled)
+        row.addWidget(self.edit)
+        row.addStretch()
+
+    def value(self) -> dt.date | None:
+        if not self.enabled.isChecked():
+            return None
+        d = self.edit.date()
+        return dt.date(d.year(), d.month(), d.day())
+
+    def set_value(self, value: dt.date | None) -> None:
+        self.enabled.setChecked(value is not None)
+        if value is not None:
+            self.edit.setDate(QDate(value.year, value.month, value.day))
+
+
+class RecordEditor(QDialog):
+    """Subclasses add fields with ``field()`` and implement ``values()`` and ``save()``."""
+
+    def __init__(self, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(620)
+        self.form = QFormLayout()
+        self.errors: dict[str, QLabel] = {}
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self._save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.result_info: Any = None
+
+    def field(self, key: str, label: str, widget: QWidget, tooltip: str = "") -> QWidget:
+        """Add a row: the widget with, under it, a message line that only fills on error."""
+        error = QLabel()
+        error.setObjectName(f"error-{key}")
+        error.setStyleSheet("color: #b00020;")
+        error.setWordWrap(True)
+        error.hide()
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(widget)
+        column.addWidget(error)
+        if tooltip:
+            widget.setToolTip(tooltip)
+        if not widget.accessibleName():
+            widget.setAccessibleName(label.rstrip(":"))
+        self.form.addRow(label, box)
+        self.errors[key] = error
+        return widget
+
+    @staticmethod
+    def line(text: str = "") -> QLineEdit:
+        edit = QLineEdit(text)
+        return edit
+
+    @staticmethod
+    def text_box(text: str = "", height: int = 80) -> QPlainTextEdit:
+        box = QPlainTextEdit(text)
+        box.setTabChangesFocus(True)
+        box.setMinimumHeight(height)
+        box.setMaximumHeight(height * 3)
+        return box
+
+    def clear_errors(self) -> None:
+        for label in self.errors.values():
+            label.clear()
+            label.hide()
+        self.message.clear()
+
+    def show_errors(self, exc: ValidationError) -> None:
+        unplaced = []
+        for problem in exc.errors:
+            label = self.errors.get(problem.field)
+            if label is None:
+                unplaced.append(problem.message)
+                continue
+            label.setText(f"Error: {problem.message}")  # words, not only colour
+            label.show()
+        if unplaced:
+            self.message.setText("Error: " + " ".join(unplaced))
+
+    def save(self) -> Any:
+        raise NotImplementedError
+
+    def _save(self) -> None:
+        self.clear_errors()
+        try:
+            self.result_info = self.save()
+        except ValidationError as exc:
+            self.show_errors(exc)
+            return
+        except ToexError as exc:
+            self.message.setText(f"Error: {exc}")
+            return
+        self.accept()
