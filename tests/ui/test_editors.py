@@ -93,3 +93,29 @@ def test_window_new_task_appears_in_the_pane_selected(qtbot, demo_ws, monkeypatc
     info = window.tasks.proxy.row_info(window.tasks.table.currentIndex().row())
     assert info.title == "Modern slavery referral from Hallam Vale"
     assert window.sources.model.total == 0  # the new task has no sources yet
+
+
+def test_lock_hides_an_open_editor_and_keeps_its_text(qtbot, demo_ws):
+    from conftest import PASSPHRASE
+
+    from toexdesk import config
+
+    window = MainWindow(demo_ws, config.Settings())
+    qtbot.addWidget(window)
+    window.show()
+    task_id = window.tasks.current_id()
+    editor = SourceEditor(demo_ws, task_id, parent=window)
+    editor.show()
+    qtbot.keyClicks(editor.title, "Half-typed note from the custody suite")
+    window.lock()
+    assert not editor.body.isVisible() and editor.locked_note.isVisible()
+    assert not editor.buttons.isEnabled()
+    qtbot.keyClicks(window.lock_screen.passphrase, PASSPHRASE)
+    qtbot.mouseClick(window.lock_screen.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.locked, timeout=5000)
+    assert editor.body.isVisible()
+    assert editor.title.text() == "Half-typed note from the custody suite"
+    click_save(qtbot, editor)  # saves through the workspace opened again
+    titles = [s.title for s in sources.list_sources(window.ws, task_id)]
+    assert "Half-typed note from the custody suite" in titles
+    window.ws.close()

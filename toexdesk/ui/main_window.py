@@ -26,6 +26,7 @@ from toexdesk.core.errors import ToexError
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace, open_workspace
 from toexdesk.ui.dialogs.audit import AuditDialog
+from toexdesk.ui.dialogs.editor_base import RecordEditor
 from toexdesk.ui.dialogs.editors import SourceEditor, TaskEditor
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.panes.findings import FindingsPane
@@ -228,6 +229,10 @@ class MainWindow(QMainWindow):
         self._locked_task = self.tasks.current_id()
         self.clipboard.clear()
         self.idle.stop()
+        for editor in self.findChildren(RecordEditor):
+            editor.lock_editor()
+        for dialog in self.findChildren(AuditDialog):
+            dialog.reject()
         self.split.setParent(None)
         self.split.deleteLater()  # the panes, their models and cached rows go with it
         self.ws.close()  # the key is forgotten
@@ -269,6 +274,8 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.lock_screen.reset()
         self.stack.setCurrentWidget(self.work)
+        for editor in self.findChildren(RecordEditor):
+            editor.unlock_editor(ws)
         self.idle.restart()
 
     def _focused_pane(self):

@@ -97,11 +97,32 @@ class RecordEditor(QDialog):
         )
         self.buttons.accepted.connect(self._save)
         self.buttons.rejected.connect(self.reject)
+        self.body = QWidget()
+        self.body.setLayout(self.form)
+        self.locked_note = QLabel(
+            "Locked: unlock the main window to go on editing. What you typed is kept."
+        )
+        self.locked_note.hide()
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
+        layout.addWidget(self.body)
+        layout.addWidget(self.locked_note)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.result_info: Any = None
+
+    def lock_editor(self) -> None:
+        """Hide the record (not just cover it); the typed text stays in the fields."""
+        self.body.hide()
+        self.message.hide()
+        self.buttons.setEnabled(False)
+        self.locked_note.show()
+
+    def unlock_editor(self, ws: Any) -> None:
+        self.ws = ws  # the workspace was closed and opened again
+        self.locked_note.hide()
+        self.body.show()
+        self.message.show()
+        self.buttons.setEnabled(True)
 
     def field(self, key: str, label: str, widget: QWidget, tooltip: str = "") -> QWidget:
         """Add a row: the widget with, under it, a message line that only fills on error."""
