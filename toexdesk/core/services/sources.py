@@ -258,24 +258,7 @@ def list_sources(
     ws: Workspace, task_id: int | None = None, *, include_archived: bool = False
 ) -> list[SourceInfo]:
     """Sources of one task (or all) as summary rows, in task then number order."""
-    with session_scope(ws, write=False) as s:
-        att = (
-            select(Attachment.source_id, func.count().label("n"))
-            .group_by(Attachment.source_id)
-            .subquery()
-        )
-        query = (
-            select(Source, func.coalesce(att.c.n, 0))
-            .join(Source.task)
-            .outerjoin(att, att.c.source_id == Source.id)
-            .options(contains_eager(Source.task), selectinload(Source.tags))
-            .order_by(Task.reference, Source.number)
-        )
-        if task_id is not None:
-            query = query.where(Source.task_id == task_id)
-        if not include_archived:
-            query = query.where(Source.archived_at.is_(None))
-        return [_info(src, n) for src, n in s.execute(query)]
+    return source_rows(ws, list_source_ids(ws, task_id, include_archived=include_archived))
 
 
 def archive_source(
