@@ -326,20 +326,7 @@ def list_findings(
     ws: Workspace, task_id: int, *, include_archived: bool = False
 ) -> list[FindingInfo]:
     """A task's findings in report order, with their citations."""
-    with session_scope(ws, write=False) as s:
-        query = (
-            select(Finding)
-            .where(Finding.task_id == task_id)
-            .options(
-                selectinload(Finding.links).selectinload(FindingSource.source),
-                selectinload(Finding.tags),
-                selectinload(Finding.task),
-            )
-            .order_by(Finding.position, Finding.number)
-        )
-        if not include_archived:
-            query = query.where(Finding.archived_at.is_(None))
-        return [_info(f) for f in s.scalars(query)]
+    return finding_rows(ws, finding_ids(ws, task_id, include_archived=include_archived))
 
 
 def archive_finding(

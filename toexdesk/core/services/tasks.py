@@ -258,29 +258,7 @@ def find_task_id(ws: Workspace, reference: str) -> int:
 
 def list_tasks(ws: Workspace, *, include_archived: bool = False) -> list[TaskInfo]:
     """Tasks as summary rows for a list (not a consultation: no record is opened)."""
-    with session_scope(ws, write=False) as s:
-        src = (
-            select(Source.task_id, func.count().label("n"))
-            .where(Source.archived_at.is_(None))
-            .group_by(Source.task_id)
-            .subquery()
-        )
-        fnd = (
-            select(Finding.task_id, func.count().label("n"))
-            .where(Finding.archived_at.is_(None))
-            .group_by(Finding.task_id)
-            .subquery()
-        )
-        query = (
-            select(Task, func.coalesce(src.c.n, 0), func.coalesce(fnd.c.n, 0))
-            .outerjoin(src, src.c.task_id == Task.id)
-            .outerjoin(fnd, fnd.c.task_id == Task.id)
-            .options(selectinload(Task.tags))
-            .order_by(Task.reference)
-        )
-        if not include_archived:
-            query = query.where(Task.archived_at.is_(None))
-        return [_info(task, ns, nf) for task, ns, nf in s.execute(query)]
+    return task_rows(ws, task_ids(ws, include_archived=include_archived))
 
 
 def archive_task(
