@@ -74,25 +74,39 @@ def test_source_editor_speaks_3x5x2_and_c_needs_conditions(qtbot, ws):
     assert saved.grading == "1/A/C" and saved.handling_conditions.startswith("Originator")
 
 
-def test_window_new_task_appears_in_the_pane_selected(qtbot, demo_ws, monkeypatch):
+def test_window_new_task_appears_in_the_pane_selected(qtbot, demo_ws):
     from toexdesk import config
 
     window = MainWindow(demo_ws, config.Settings())
     qtbot.addWidget(window)
     window.show()
-
-    def fill_and_save(editor):
-        editor.title.setText("Modern slavery referral from Hallam Vale")
-        editor.requester.setText("DI Okafor")
-        editor._save()
-        return editor.result()
-
-    monkeypatch.setattr(TaskEditor, "exec", fill_and_save)
     window.new_task_action.trigger()
+    editor = window.findChild(TaskEditor)
+    assert editor.isVisible() and not editor.isModal()  # the panes stay usable
+    qtbot.keyClicks(editor.title, "Modern slavery referral from Hallam Vale")
+    qtbot.keyClicks(editor.requester, "DI Okafor")
+    qtbot.keyClicks(editor.tags, "Op Larkspur")
+    qtbot.keyClicks(editor.gaps, "No partner data yet from the council")
+    click_save(qtbot, editor)
     assert window.tasks.model.total == 9
     info = window.tasks.proxy.row_info(window.tasks.table.currentIndex().row())
     assert info.title == "Modern slavery referral from Hallam Vale"
+    assert info.tags == ("Op Larkspur",) and info.gaps == "No partner data yet from the council"
     assert window.sources.model.total == 0  # the new task has no sources yet
+
+
+def test_opening_a_record_twice_raises_its_editor_instead(qtbot, demo_ws):
+    from toexdesk import config
+
+    window = MainWindow(demo_ws, config.Settings())
+    qtbot.addWidget(window)
+    window.show()
+    window.edit_selected(window.tasks)
+    window.edit_selected(window.tasks)
+    assert len([e for e in window.findChildren(TaskEditor) if e.isVisible()]) == 1
+    task_id = window.tasks.current_id()
+    opened = [e for e in workspace.audit_events(demo_ws, "task", task_id)]
+    assert [e.action for e in opened].count("consultation") == 1
 
 
 def test_lock_hides_an_open_editor_and_keeps_its_text(qtbot, demo_ws):

@@ -4,6 +4,7 @@ findings and citations, markings, entities, archiving, counts and persistence.""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy.exc
@@ -12,7 +13,7 @@ from sqlalchemy import text
 
 from toexdesk.core.enums import LinkRelation, Marking, TaskStatus
 from toexdesk.core.errors import ValidationError
-from toexdesk.core.services import entities, findings, sources, tasks
+from toexdesk.core.services import entities, findings, sources, tasks, workspace
 from toexdesk.core.store.engine import create_workspace, open_workspace
 
 
@@ -316,6 +317,72 @@ def test_link_source_changes_relation_and_unlink_removes(ws):
     assert [c.label for c in listed[0].citations] == ["S2"]
     assert count(ws, "finding_source") == 1
     assert count(ws, "source") == 2  # unlinking never deletes the source
+
+
+def test_update_finding_replaces_its_citations_in_one_event(ws):
+    t = tasks.create_task(ws, task_draft())
+    s1, s2, s3 = (sources.create_source(ws, t.id, source_draft()) for _ in range(3))
+    f = findings.create_finding(
+        ws, t.id, finding_draft(), [(s1.id, "supports"), (s2.id, "context")]
+    )
+    events = count(ws, "audit_event")
+    f = findings.update_finding(
+        ws, f.id, phia="remote_chance", links=[(s2.id, "contradicts"), (s3.id, "supports")]
+    )
+    assert [(c.label, c.relation) for c in f.citations] == [
+        ("S2", LinkRelation.CONTRADICTS),
+        ("S3", LinkRelation.SUPPORTS),
+    ]
+    assert count(ws, "audit_event") == events + 1
+    last = workspace.audit_events(ws, "finding", f.id)[-1]
+    assert json.loads(last.details) == {
+        "fields": ["links", "phia"],
+        "cites": ["S3"],
+        "uncites": ["S1"],
+        "relations": ["S2"],
+    }
+
+
+def test_update_finding_with_a_bad_link_changes_nothing(ws):
+    t = tasks.create_task(ws, task_draft())
+    other = tasks.create_task(ws, task_draft())
+    s1 = sources.create_source(ws, t.id, source_draft())
+    foreign = sources.create_source(ws, other.id, source_draft())
+    f = findings.create_finding(ws, t.id, finding_draft(), [(s1.id, "supports")])
+    before = count(ws, "audit_event")
+    with pytest.raises(ValidationError) as caught:
+        findings.update_finding(ws, f.id, text="Changed", links=[(foreign.id, "supports")])
+    assert caught.value.errors[0].field == "links"
+    again = findings.get_finding(ws, f.id)
+    assert again.text == f.text and [c.label for c in again.citations] == ["S1"]
+    assert count(ws, "audit_event") == before + 1  # only the consultation just made
+
+
+def test_citations_of_an_archived_source_survive_relinking(ws):
+    t = tasks.create_task(ws, task_draft())
+    s1, s2 = (sources.create_source(ws, t.id, source_draft()) for _ in range(2))
+    f = findings.create_finding(ws, t.id, finding_draft(), [(s1.id, "supports")])
+    sources.archive_source(ws, s1.id)
+    f = findings.update_finding(ws, f.id, links=[(s2.id, "context")])
+    assert [c.label for c in f.citations] == ["S2"]
+    sources.archive_source(ws, s1.id, archived=False)
+    assert [c.label for c in findings.get_finding(ws, f.id).citations] == ["S1", "S2"]
+
+
+def test_link_sources_cites_several_at_once_keeping_the_others(ws):
+    t = tasks.create_task(ws, task_draft())
+    s1, s2, s3 = (sources.create_source(ws, t.id, source_draft()) for _ in range(3))
+    f = findings.create_finding(ws, t.id, finding_draft(), [(s1.id, "context")])
+    events = count(ws, "audit_event")
+    f = findings.link_sources(ws, f.id, [s2.id, s3.id], "contradicts")
+    assert [(c.label, c.relation.value) for c in f.citations] == [
+        ("S1", "context"),
+        ("S2", "contradicts"),
+        ("S3", "contradicts"),
+    ]
+    assert count(ws, "audit_event") == events + 1
+    findings.link_sources(ws, f.id, [s2.id], "contradicts")  # nothing new: no event
+    assert count(ws, "audit_event") == events + 1
 
 
 # --- markings ---------------------------------------------------------------------------

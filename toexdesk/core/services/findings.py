@@ -221,8 +221,15 @@ def create_findings(
 
 
 def update_finding(
-    ws: Workspace, finding_id: int, *, justification: str = "", **changes
+    ws: Workspace,
+    finding_id: int,
+    *,
+    links: Iterable[Link] | None = None,
+    justification: str = "",
+    **changes,
 ) -> FindingInfo:
+    """Change a finding's fields and, when ``links`` is given, replace the set of sources it
+    cites (with how each is cited): all in one transaction with one alteration event."""
     c.check_unknown(changes, EDITABLE)
     position = changes.pop("position", None)
     with session_scope(ws) as s:
@@ -230,6 +237,7 @@ def update_finding(
         current = FindingDraft(f.text, f.phia, f.marking, tuple(t.name for t in f.tags))
         values = _validate(dataclasses.replace(current, **changes))
         tags = values.pop("tags")
+        checked = _check_links(s, f.task_id, links) if links is not None else None
         changed = c.apply(f, values)
         if sorted(t.name for t in f.tags) != sorted(tags):
             f.tags = c.resolve_tags(s, tags)
@@ -239,8 +247,14 @@ def update_finding(
                 raise ValidationError(FieldError("position", "Position must be 0 or more."))
             f.position = position
             changed.append("position")
+        details: dict = {}
+        if checked is not None:
+            details = _relink(f, checked)
+            if details:
+                changed.append("links")
         if changed:
             f.updated_at = utcnow()
+            s.flush()
             c.record(
                 s,
                 ws,
@@ -249,9 +263,32 @@ def update_finding(
                 f.id,
                 _ref(f),
                 justification=justification,
-                details={"fields": sorted(changed)},
+                details={"fields": sorted(changed), **details},
             )
         return _info(f)
+
+
+def _relink(f: Finding, checked: list[tuple[Source, LinkRelation]]) -> dict:
+    """Make the finding cite exactly these sources; say which were added, dropped or
+    re-related (by source label, never by content). Citations of archived sources are not
+    shown, so they stay as they are: restoring the source restores the citation."""
+    wanted = {src.id: (src, rel) for src, rel in checked}
+    cites, uncites, related = [], [], []
+    for link in list(f.links):
+        if link.source_id not in wanted and link.source.archived_at is None:
+            uncites.append(f"S{link.source.number}")
+            f.links.remove(link)
+    have = {link.source_id: link for link in f.links}
+    for source_id, (src, rel) in wanted.items():
+        link = have.get(source_id)
+        if link is None:
+            f.links.append(FindingSource(source=src, relation=rel))
+            cites.append(f"S{src.number}")
+        elif link.relation != rel:
+            link.relation = rel
+            related.append(f"S{src.number}")
+    found = {"cites": cites, "uncites": uncites, "relations": related}
+    return {key: sorted(labels) for key, labels in found.items() if labels}
 
 
 def link_source(
@@ -263,18 +300,34 @@ def link_source(
     justification: str = "",
 ) -> FindingInfo:
     """Cite a source in a finding, or change how it is cited."""
+    return link_sources(ws, finding_id, [source_id], relation, justification=justification)
+
+
+def link_sources(
+    ws: Workspace,
+    finding_id: int,
+    source_ids: Sequence[int],
+    relation: LinkRelation | str = LinkRelation.SUPPORTS,
+    *,
+    justification: str = "",
+) -> FindingInfo:
+    """Cite several sources in a finding the same way (a drop from the Sources pane): one
+    transaction, one event; sources already cited take the new relation."""
     with session_scope(ws) as s:
         f = c.fetch(s, Finding, finding_id, "finding")
-        ((src, rel),) = _check_links(s, f.task_id, [(source_id, relation)])
-        link = s.get(FindingSource, (f.id, src.id))
-        if link is None:
-            f.links.append(FindingSource(source=src, relation=rel))
-        elif link.relation == rel:
+        dropped = set(source_ids)
+        others = [
+            (link.source_id, link.relation)
+            for link in f.links
+            if link.source.archived_at is None and link.source_id not in dropped
+        ]
+        checked = _check_links(s, f.task_id, [*others, *((sid, relation) for sid in dropped)])
+        details = _relink(f, checked)
+        if not details:
             return _info(f)
-        else:
-            link.relation = rel
         f.updated_at = utcnow()
         s.flush()
+        rel = LinkRelation.parse(relation)
         c.record(
             s,
             ws,
@@ -283,7 +336,7 @@ def link_source(
             f.id,
             _ref(f),
             justification=justification,
-            details={"cites": f"S{src.number}", "relation": rel.value},
+            details={**details, "relation": rel.value},
         )
         return _info(f)
 

@@ -16,6 +16,7 @@ from toexdesk.core.model import (
     Finding,
     FindingSource,
     Source,
+    Tag,
     Task,
     WorkspaceMeta,
 )
@@ -156,3 +157,9 @@ def audit_events(
             )
             for e in s.scalars(query)
         ]
+
+
+def tag_names(ws: Workspace) -> list[str]:
+    """Every tag in use, for completion in the editors (names only: not a consultation)."""
+    with session_scope(ws, write=False) as s:
+        return list(s.scalars(select(Tag.name).order_by(Tag.name)))

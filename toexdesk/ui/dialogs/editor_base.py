@@ -55,6 +55,8 @@ class OptionalDate(QWidget):
         super().__init__()
         self.enabled = QCheckBox()
         self.enabled.setToolTip(none_text)
+        self.enabled.setAccessibleName(none_text)
+        self.setFocusProxy(self.enabled)
         self.edit = QDateEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd")
@@ -139,7 +141,8 @@ class RecordEditor(QDialog):
         if tooltip:
             widget.setToolTip(tooltip)
         if not widget.accessibleName():
-            widget.setAccessibleName(label.rstrip(":"))
+            widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+        box.setFocusProxy(widget)  # the label's mnemonic (Alt+letter) lands in the field
         self.form.addRow(label, box)
         self.errors[key] = error
         return widget

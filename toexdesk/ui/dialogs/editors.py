@@ -18,8 +18,10 @@ from toexdesk.core.enums import (
 )
 from toexdesk.core.services import sources as source_svc
 from toexdesk.core.services import tasks as task_svc
+from toexdesk.core.services import workspace as workspace_svc
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.dialogs.editor_base import OptionalDate, RecordEditor, combo, select
+from toexdesk.ui.widgets.tags import TagEdit
 
 
 def marking_combo():
@@ -36,25 +38,32 @@ class TaskEditor(RecordEditor):
         self.ws, self.task_id = ws, task_id
         current = task_svc.get_task(ws, task_id) if task_id is not None else None
         super().__init__(f"Task {current.reference}" if current else "New task", parent)
-        self.title = self.field("title", "Title:", self.line())
+        self.title = self.field("title", "&Title:", self.line())
         self.requester = self.field(
             "requester",
-            "Requester:",
+            "Re&quester:",
             self.line(),
             "The analyst or supervisor who asked for this research",
         )
         self.thematic = self.field(
-            "thematic", "Thematic:", combo("Thematic", Thematic, lambda t: t.label)
+            "thematic", "T&hematic:", combo("Thematic", Thematic, lambda t: t.label)
         )
         self.priority = self.field(
-            "priority", "Priority:", combo("Priority", Priority, lambda p: p.label)
+            "priority", "&Priority:", combo("Priority", Priority, lambda p: p.label)
         )
         select(self.priority, Priority.P3)
-        self.due = self.field("due_date", "Due:", OptionalDate("Due date", "Has a due date"))
-        self.marking = self.field("marking", "Marking:", marking_combo())
+        self.due = self.field("due_date", "&Due:", OptionalDate("Due date", "Has a due date"))
+        self.marking = self.field("marking", "&Marking:", marking_combo())
         self.questions = self.field(
-            "research_questions", "Research questions:", self.text_box(height=90)
+            "research_questions", "Research &questions:", self.text_box(height=90)
         )
+        self.gaps = self.field(
+            "gaps",
+            "&Gaps / further research:",
+            self.text_box(height=60),
+            "What the research could not answer, and where to look next",
+        )
+        self.tags = self.field("tags", "T&ags:", TagEdit(workspace_svc.tag_names(ws)))
         self.status = None
         if current is not None:
             allowed = [
@@ -62,7 +71,7 @@ class TaskEditor(RecordEditor):
                 *sorted(STATUS_TRANSITIONS[current.status], key=list(TaskStatus).index),
             ]
             self.status = self.field(
-                "status", "Status:", combo("Status", allowed, lambda s: s.label)
+                "status", "&Status:", combo("Status", allowed, lambda s: s.label)
             )
             self.title.setText(current.title)
             self.requester.setText(current.requester)
@@ -71,6 +80,8 @@ class TaskEditor(RecordEditor):
             self.due.set_value(current.due_date)
             select(self.marking, current.marking)
             self.questions.setPlainText(current.research_questions)
+            self.gaps.setPlainText(current.gaps)
+            self.tags.set_tags(current.tags)
 
     def save(self):
         values = dict(
@@ -81,6 +92,8 @@ class TaskEditor(RecordEditor):
             due_date=self.due.value(),
             marking=self.marking.currentData(),
             research_questions=self.questions.toPlainText(),
+            gaps=self.gaps.toPlainText(),
+            tags=self.tags.tags(),
         )
         if self.task_id is None:
             return task_svc.create_task(self.ws, task_svc.TaskDraft(**values))
@@ -101,13 +114,13 @@ class SourceEditor(RecordEditor):
         current = source_svc.get_source(ws, source_id) if source_id is not None else None
         title = f"Source {current.task_reference}/{current.label}" if current else "New source"
         super().__init__(title, parent)
-        self.title = self.field("title", "Title:", self.line())
+        self.title = self.field("title", "&Title:", self.line())
         self.kind = self.field(
-            "source_type", "Type:", combo("Source type", SourceType, lambda t: t.label)
+            "source_type", "T&ype:", combo("Source type", SourceType, lambda t: t.label)
         )
         self.evaluation = self.field(
             "evaluation",
-            "Source evaluation:",
+            "Source &evaluation:",
             combo(
                 "Source evaluation",
                 SourceEvaluation,
@@ -117,7 +130,7 @@ class SourceEditor(RecordEditor):
         )
         self.assessment = self.field(
             "assessment",
-            "Intelligence assessment:",
+            "&Intelligence assessment:",
             combo(
                 "Intelligence assessment",
                 IntelligenceAssessment,
@@ -127,7 +140,7 @@ class SourceEditor(RecordEditor):
         )
         self.handling = self.field(
             "handling",
-            "Handling code:",
+            "&Handling code:",
             combo(
                 "Handling code",
                 HandlingCode,
@@ -137,16 +150,17 @@ class SourceEditor(RecordEditor):
         )
         self.conditions = self.field(
             "handling_conditions",
-            "Handling conditions:",
+            "Handling c&onditions:",
             self.text_box(height=60),
             "Required with handling code C: who may receive it and on what terms",
         )
-        self.reference = self.field("reference", "Reference / URL:", self.line())
+        self.reference = self.field("reference", "&Reference / URL:", self.line())
         self.obtained = self.field(
-            "obtained_on", "Date obtained:", OptionalDate("Date obtained", "Has a date obtained")
+            "obtained_on", "&Date obtained:", OptionalDate("Date obtained", "Has a date obtained")
         )
-        self.marking = self.field("marking", "Marking:", marking_combo())
-        self.description = self.field("description", "Description:", self.text_box())
+        self.marking = self.field("marking", "&Marking:", marking_combo())
+        self.description = self.field("description", "De&scription:", self.text_box())
+        self.tags = self.field("tags", "T&ags:", TagEdit(workspace_svc.tag_names(ws)))
         self.handling.currentIndexChanged.connect(self._handling_changed)
         if current is not None:
             self.title.setText(current.title)
@@ -159,6 +173,7 @@ class SourceEditor(RecordEditor):
             self.obtained.set_value(current.obtained_on)
             select(self.marking, current.marking)
             self.description.setPlainText(current.description)
+            self.tags.set_tags(current.tags)
         self._handling_changed()
 
     def _handling_changed(self, *_args) -> None:
@@ -182,6 +197,7 @@ class SourceEditor(RecordEditor):
             obtained_on=self.obtained.value(),
             marking=self.marking.currentData(),
             description=self.description.toPlainText(),
+            tags=self.tags.tags(),
         )
         if self.source_id is None:
             return source_svc.create_source(self.ws, self.task_id, source_svc.SourceDraft(**values))

@@ -1,22 +1,61 @@
-"""The Sources pane: the graded sources of the selected task, or of every task."""
+"""The Sources pane: the graded sources of the selected task, or of every task. Sources are
+dragged from here onto a finding (in the Findings pane or a finding editor) to cite them."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QWidget
+from collections.abc import Sequence
+
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QWidget
 
 from toexdesk.core.store.engine import Workspace
+from toexdesk.ui.dnd import SOURCES_MIME, sources_mime
 from toexdesk.ui.models import PaneProxy, SourceTableModel
 from toexdesk.ui.panes.base import Pane
 
 
+class SourceDragProxy(PaneProxy):
+    """Rows can be dragged; a drag carries (task id, source id) pairs, never text."""
+
+    def __init__(self, ws: Workspace):
+        super().__init__()
+        self.ws = ws
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        return flags | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else flags
+
+    def mimeTypes(self) -> list[str]:
+        return [SOURCES_MIME]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.LinkAction | Qt.DropAction.CopyAction
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        pairs = []
+        for row in sorted({index.row() for index in indexes}):
+            info = self.row_info(row)
+            if info is not None:
+                pairs.append((info.task_id, info.id))
+        return sources_mime(self.ws.path, pairs)
+
+
 class SourcesPane(Pane):
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
-        super().__init__("Sources", SourceTableModel(ws, task_id=None), PaneProxy(), parent)
+        super().__init__("Sources", SourceTableModel(ws, task_id=None), SourceDragProxy(ws), parent)
         self.task_id: int | None = None
-        self.all_tasks = QCheckBox("All tasks")
+        self.all_tasks = QCheckBox("All tas&ks")
         self.all_tasks.setToolTip("Show the sources of every task, not only the selected one")
+        self.all_tasks.setAccessibleName("Show the sources of all tasks")
         self.all_tasks.toggled.connect(lambda _on: self._reload())
         self.tools.addWidget(self.all_tasks)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setDragEnabled(True)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.table.setDefaultDropAction(Qt.DropAction.LinkAction)
+        self.table.setToolTip(
+            "Drag sources onto a finding to cite them (Ctrl or Shift selects several)"
+        )
 
     def show_task(self, task_id: int | None) -> None:
         self.task_id = task_id
@@ -26,3 +65,7 @@ class SourcesPane(Pane):
         model: SourceTableModel = self.model  # type: ignore[assignment]
         model.set_task(None if self.all_tasks.isChecked() else self.task_id)
         self._update_count()
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.proxy.id_at(row) for row in rows]
