@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
         action.setShortcut(QKeySequence(shortcut))
         action.setToolTip(f"{tip} ({QKeySequence(shortcut).toString()})")
         action.setStatusTip(tip)
-        action.triggered.connect(slot)
+        action.triggered.connect(lambda _checked=False: slot())  # not "checked" as an argument
         self.addAction(action)
         return action
 
