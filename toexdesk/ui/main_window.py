@@ -9,7 +9,7 @@ import base64
 import contextlib
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QPoint, Qt
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -23,22 +23,19 @@ from PySide6.QtWidgets import (
 
 from toexdesk import APP_NAME, __version__, config
 from toexdesk.core.errors import ToexError
-from toexdesk.core.services import findings as finding_svc
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace, open_workspace
 from toexdesk.ui.dialogs.audit import AuditDialog
 from toexdesk.ui.dialogs.editor_base import RecordEditor
-from toexdesk.ui.dialogs.editors import SourceEditor, TaskEditor
-from toexdesk.ui.dialogs.finding_editor import FindingEditor
-from toexdesk.ui.dnd import ask_relation
+from toexdesk.ui.editing import EditingMixin
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
 from toexdesk.ui.panes.tasks import TasksPane
-from toexdesk.ui.workers import run_op, show_failure
+from toexdesk.ui.workers import run_op
 
 
-class MainWindow(QMainWindow):
+class MainWindow(EditingMixin, QMainWindow):
     def __init__(
         self,
         ws: Workspace,
@@ -310,118 +307,6 @@ class MainWindow(QMainWindow):
         info = pane.proxy.row_info(pane.table.currentIndex().row())
         label = info.reference if kind == "task" else f"{info.task_reference}/{info.label}"
         AuditDialog(self.ws, kind, record_id, label, self).exec()
-
-    # -- editing -------------------------------------------------------------------------
-    # Editors are not modal: the researcher can read the panes, and drag sources into a
-    # finding editor, while one is open. One editor per record; opening it again raises it.
-    def _open_editor(self, key, make: Callable[[], RecordEditor], kind: str) -> None:
-        existing = self._editors.get(key) if key is not None else None
-        if existing is not None:
-            existing.raise_()
-            existing.activateWindow()
-            return
-        try:
-            editor = make()
-        except ToexError as exc:  # e.g. the record was erased meanwhile
-            show_failure(self, exc)
-            return
-        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.accepted.connect(lambda: self._saved(kind, editor.result_info))
-        if key is not None:
-            self._editors[key] = editor
-            editor.finished.connect(lambda _result: self._editors.pop(key, None))
-        editor.show()
-
-    def _saved(self, kind: str, info) -> None:
-        """After a save, reload the panes the record shows in, selecting the record."""
-        task_id = info.id if kind == "task" else info.task_id
-        self.tasks.model.reload()
-        self.tasks._update_count()
-        ids = self.tasks.proxy.ids()
-        if task_id in ids and task_id != self.tasks.current_id():
-            self.tasks.table.selectRow(ids.index(task_id))  # reloads sources and findings
-        else:
-            self._reload_task_panes()
-        pane = {"source": self.sources, "finding": self.findings}.get(kind)
-        if pane is not None and info.id in pane.proxy.ids():
-            pane.table.selectRow(pane.proxy.ids().index(info.id))
-
-    def _reload_task_panes(self) -> None:
-        for pane in (self.sources, self.findings):
-            keep = pane.current_id()
-            pane.model.reload()
-            pane._update_count()
-            if keep in pane.proxy.ids():
-                pane.table.selectRow(pane.proxy.ids().index(keep))
-        self._show_status(self.tasks.current_id())
-
-    def new_task(self) -> None:
-        self._open_editor(None, lambda: TaskEditor(self.ws, parent=self), "task")
-
-    def new_source(self) -> None:
-        task_id = self.tasks.current_id()
-        if task_id is not None:
-            self._open_editor(None, lambda: SourceEditor(self.ws, task_id, parent=self), "source")
-
-    def new_finding(self, cite=()) -> None:
-        task_id = self.tasks.current_id()
-        if task_id is not None:
-            self._open_editor(
-                None, lambda: FindingEditor(self.ws, task_id, parent=self, cite=cite), "finding"
-            )
-
-    def edit_selected(self, pane=None) -> None:
-        pane = pane or self._focused_pane()
-        record_id = pane.current_id()
-        task_id = self.tasks.current_id()
-        if record_id is None:
-            return
-        if pane is self.tasks:
-            make, kind = (lambda: TaskEditor(self.ws, record_id, parent=self)), "task"
-        elif pane is self.sources:
-            info = pane.proxy.row_info(pane.table.currentIndex().row())
-            source_task = info.task_id if info is not None else task_id
-            make = lambda: SourceEditor(self.ws, source_task, record_id, parent=self)  # noqa: E731
-            kind = "source"
-        else:
-            make = lambda: FindingEditor(self.ws, task_id, record_id, parent=self)  # noqa: E731
-            kind = "finding"
-        self._open_editor((kind, record_id), make, kind)
-
-    def _sources_dropped(self, pairs: list, finding_id: int | None, at: QPoint) -> None:
-        """Sources dragged onto the Findings pane: cite them by the finding they were
-        dropped on (asking how), or start a new finding citing them."""
-        task_id = self.tasks.current_id()
-        if task_id is None:
-            return
-        ours = [source_id for source_task, source_id in pairs if source_task == task_id]
-        if len(ours) < len(pairs):
-            reference = self.tasks.proxy.row_info(self.tasks.table.currentIndex().row()).reference
-            QMessageBox.information(
-                self,
-                "Sources of another task",
-                f"A finding of {reference} can cite only {reference}'s sources; "
-                f"{len(pairs) - len(ours)} of the dropped sources belong to another task "
-                "and were left out.",
-            )
-        if not ours:
-            return
-        relation = ask_relation(self, at, len(ours))
-        if relation is None:
-            return
-        if finding_id is None:
-            self.new_finding(cite=[(source_id, relation) for source_id in ours])
-            return
-        try:
-            info = finding_svc.link_sources(self.ws, finding_id, ours, relation)
-        except ToexError as exc:
-            show_failure(self, exc)
-            return
-        self._reload_task_panes()
-        cited = ", ".join(c.label for c in info.citations if c.source_id in set(ours))
-        self.statusBar().showMessage(
-            f"{info.label} now cites {cited} ({relation.label.lower()})", 10_000
-        )
 
     def copy_row(self) -> None:
         pane = self._focused_pane()
