@@ -124,3 +124,39 @@ def test_create_over_an_existing_file_is_refused_in_the_dialog(qtbot, closed_wor
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "already exists" in dialog.create_message.text(), timeout=5000)
     assert dialog.workspace is None and sha(closed_workspace) == before
+
+
+def drive_file_dialog(action):
+    """When Qt's file dialog opens (modal), hand it to ``action``."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog
+
+    def poll():
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, QFileDialog):
+            action(dialog)
+        else:
+            QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+
+
+def test_open_another_adds_the_chosen_file_and_unlocks_it(qtbot, closed_workspace):
+    dialog = make_dialog(qtbot)
+    assert dialog.recent.count() == 0
+
+    drive_file_dialog(lambda fd: fd.reject())  # the user changes their mind
+    qtbot.mouseClick(dialog.browse_button, Qt.MouseButton.LeftButton)
+    assert dialog.recent.count() == 0 and dialog.selected_path is None
+
+    def choose(fd):
+        fd.selectFile(str(closed_workspace))
+        fd.accept()
+
+    drive_file_dialog(choose)
+    qtbot.mouseClick(dialog.browse_button, Qt.MouseButton.LeftButton)
+    assert dialog.selected_path == closed_workspace.resolve()
+    assert dialog.settings.recent_workspaces == [str(closed_workspace.resolve())]
+    with qtbot.waitSignal(dialog.workspace_opened, timeout=5000):
+        type_and_unlock(qtbot, dialog, PASSPHRASE)
+    dialog.workspace.close()
