@@ -55,6 +55,28 @@ def app_data(tmp_path_factory, monkeypatch) -> Path:
 
 
 # --- workspaces -------------------------------------------------------------------------
+class DiscardPrompts:
+    """Stands in for the "Discard unsaved changes?" box, which would block a test (and
+    pytest-qt's closing of widgets at the end of one). Records each question and gives
+    ``answer``; ``real`` is the real box, for the test that drives it."""
+
+    def __init__(self, real):
+        self.real, self.asked, self.answer = real, [], True
+
+    def __call__(self, parent, what: str) -> bool:
+        self.asked.append(what)
+        return self.answer
+
+
+@pytest.fixture(autouse=True)
+def discard_prompts(monkeypatch) -> DiscardPrompts:
+    from toexdesk.ui.dialogs import unsaved
+
+    prompts = DiscardPrompts(unsaved.confirm_discard)
+    monkeypatch.setattr(unsaved, "confirm_discard", prompts)
+    return prompts
+
+
 @pytest.fixture
 def ws_path(tmp_path) -> Path:
     return tmp_path / "case.toex"

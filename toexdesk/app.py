@@ -112,23 +112,9 @@ def _open_demo(settings, on_ready, on_failure) -> None:
 
 
 def _install_excepthook() -> None:
-    """An unexpected error in a slot is logged (without its message, which may carry
-    record content) and shown, instead of vanishing or killing the window."""
-    from toexdesk import config
+    """An unexpected error in a slot or a thread is logged (without its message, which may
+    carry record content) and shown in an ErrorDialog with a copyable summary, instead of
+    vanishing or killing the window. Needs the QApplication to exist."""
+    from toexdesk.ui import excepthook
 
-    def hook(kind, exc, tb) -> None:
-        if issubclass(kind, KeyboardInterrupt):
-            sys.__excepthook__(kind, exc, tb)
-            return
-        config.log_exception(log, "unhandled error", exc)
-        from PySide6.QtWidgets import QApplication, QMessageBox
-
-        if QApplication.instance() is not None:
-            QMessageBox.critical(
-                None,
-                APP_NAME,
-                f"Something went wrong ({kind.__name__}). "
-                f"The details are in the log in {config.log_dir()}.",
-            )
-
-    sys.excepthook = hook
+    excepthook.install()

@@ -8,6 +8,7 @@ from source). ``TOEX_DATA_DIR`` overrides both (tests, scripted use)."""
 from __future__ import annotations
 
 import contextlib
+import getpass
 import json
 import logging
 import logging.handlers
@@ -21,6 +22,7 @@ from pathlib import Path
 import platformdirs
 
 from toexdesk import APP_NAME
+from toexdesk.core.enums import Marking
 
 PORTABLE_MARKER = "toexdesk.portable"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -67,6 +69,13 @@ def setup_logging(level: int = logging.INFO) -> Path:
     never record content, personal data or passphrases."""
     path = log_dir() / "toexdesk.log"
     root = logging.getLogger()
+    ours = [h for h in root.handlers if getattr(h, "_toex", False)]
+    for old in ours:
+        # The data folder moved (TOEX_DATA_DIR changed): follow it rather than keep
+        # writing to the old folder.
+        if Path(old.baseFilename).resolve() != path.resolve():
+            root.removeHandler(old)
+            old.close()
     if not any(getattr(h, "_toex", False) for h in root.handlers):
         handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
@@ -83,9 +92,24 @@ def setup_logging(level: int = logging.INFO) -> Path:
 
 def log_exception(logger: logging.Logger, message: str, exc: BaseException) -> None:
     """Log where an unexpected error happened without its message: database errors carry
-    the SQL parameters (record content) in their text."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    logger.error("%s: %s\n%s", message, type(exc).__name__, frames)
+    the SQL parameters (record content) in their text. Chained errors (``raise ... from``,
+    or raised while handling another) are logged the same way, type and frames only."""
+    parts = []
+    for link in exception_chain(exc):
+        prefix = "caused by " if parts else ""
+        frames = "".join(traceback.format_tb(link.__traceback__))
+        parts.append(f"{prefix}{type(link).__name__}\n{frames}")
+    logger.error("%s: %s", message, "".join(parts).rstrip("\n"))
+
+
+def exception_chain(exc: BaseException, limit: int = 5) -> list[BaseException]:
+    """The error and up to ``limit - 1`` errors behind it (cause or context), newest first."""
+    chain: list[BaseException] = []
+    link: BaseException | None = exc
+    while link is not None and len(chain) < limit and all(link is not c for c in chain):
+        chain.append(link)
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    return chain
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -100,6 +124,8 @@ class Settings:
     auto_lock_minutes: int = 10
     clipboard_clear_seconds: int = 30
     ui_state: dict[str, str] = field(default_factory=dict)  # base64 geometry/splitter blobs
+    default_marking: str = Marking.OFFICIAL.value  # the marking new records start with
+    analyst_name: str = ""  # prefills new workspaces' analyst; "" = the OS user name
 
     def add_recent(self, path: Path | str) -> None:
         entry = str(Path(path).resolve())
@@ -133,7 +159,46 @@ def load_settings(path: Path | None = None) -> Settings:
     settings.recent_workspaces = [p for p in settings.recent_workspaces if isinstance(p, str)]
     settings.auto_lock_minutes = min(max(settings.auto_lock_minutes, 1), 240)
     settings.clipboard_clear_seconds = min(max(settings.clipboard_clear_seconds, 5), 600)
+    settings.ui_state = {
+        k: v for k, v in settings.ui_state.items() if isinstance(k, str) and isinstance(v, str)
+    }
+    if settings.default_marking not in {m.value for m in Marking}:
+        settings.default_marking = defaults.default_marking
+    settings.analyst_name = clean_analyst_name(settings.analyst_name)
     return settings
+
+
+MAX_ANALYST_NAME = 120
+
+
+def clean_analyst_name(text: str) -> str:
+    """One line of printable text, trimmed: it ends up in every audit event."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())[:MAX_ANALYST_NAME]
+
+
+def os_user_name() -> str:
+    """The account's login name, or "" when the OS does not say."""
+    try:
+        return clean_analyst_name(getpass.getuser())
+    except (OSError, KeyError, ImportError):  # no USERNAME/LOGNAME and no passwd entry
+        return ""
+
+
+def default_analyst(settings: Settings) -> str:
+    """The analyst name to prefill: the setting, else the OS user name."""
+    return clean_analyst_name(settings.analyst_name) or os_user_name()
+
+
+def storage_summary() -> str:
+    """One line saying where settings and logs are kept, and why there."""
+    if os.environ.get("TOEX_DATA_DIR"):
+        mode = "set by TOEX_DATA_DIR"
+    elif is_portable():
+        mode = f"portable mode is on ({PORTABLE_MARKER} beside the program)"
+    else:
+        mode = "portable mode is off"
+    return f"Settings: {settings_path()} · logs: {log_dir()} · {mode}"
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:

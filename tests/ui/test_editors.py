@@ -133,3 +133,72 @@ def test_lock_hides_an_open_editor_and_keeps_its_text(qtbot, demo_ws):
     titles = [s.title for s in sources.list_sources(window.ws, task_id)]
     assert "Half-typed note from the custody suite" in titles
     window.ws.close()
+
+
+def test_cancelling_an_edited_editor_asks_first_and_can_keep_editing(qtbot, ws, discard_prompts):
+    editor = TaskEditor(ws)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # nothing typed: closes without a question
+    assert not editor.isVisible() and discard_prompts.asked == []
+
+    editor = TaskEditor(ws)
+    qtbot.addWidget(editor)
+    editor.show()
+    qtbot.keyClicks(editor.title, "Half a title")
+    discard_prompts.answer = False  # "Keep editing"
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert editor.isVisible() and discard_prompts.asked == ["New task"]
+    discard_prompts.answer = True
+    qtbot.mouseClick(
+        editor.buttons.button(QDialogButtonBox.StandardButton.Cancel), Qt.MouseButton.LeftButton
+    )
+    assert not editor.isVisible()
+    assert tasks.list_tasks(ws) == []
+
+
+def test_the_real_discard_question_defaults_to_keep_editing(qtbot, ws, discard_prompts):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    answers = []
+
+    def press_enter():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, press_enter)
+            return
+        answers.append(box.defaultButton().text())
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # the default button
+
+    QTimer.singleShot(0, press_enter)
+    assert discard_prompts.real(None, "New task") is False
+    assert answers == ["Keep editing"]
+
+
+def test_closing_the_window_asks_once_for_all_edited_editors(qtbot, demo_ws, discard_prompts):
+    from PySide6.QtGui import QCloseEvent
+
+    from toexdesk import config
+
+    window = MainWindow(demo_ws, config.Settings(default_marking="OFFICIAL-SENSITIVE"))
+    qtbot.addWidget(window)
+    window.show()
+    window.new_task_action.trigger()
+    window.new_source_action.trigger()
+    task_editor = window.findChild(TaskEditor)
+    source_editor = window.findChild(SourceEditor)
+    assert task_editor.marking.currentText() == "OFFICIAL-SENSITIVE"  # the default setting
+    assert not task_editor.is_dirty()
+    qtbot.keyClicks(task_editor.title, "Unsaved")
+    qtbot.keyClicks(source_editor.title, "Unsaved too")
+    discard_prompts.answer = False
+    event = QCloseEvent()
+    window.closeEvent(event)
+    assert not event.isAccepted() and task_editor.isVisible()
+    assert discard_prompts.asked == ["2 open editors"]
+    assert not demo_ws.closed  # the workspace stays open
+    discard_prompts.answer = True
+    window.close()
+    assert discard_prompts.asked == ["2 open editors", "2 open editors"]  # asked once more
+    assert demo_ws.closed

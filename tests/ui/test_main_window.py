@@ -209,3 +209,32 @@ def test_audit_view_lists_the_records_events_and_verifies(qtbot, demo_ws, monkey
     )
     qtbot.mouseClick(dialog.verify_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.result.text().startswith("OK"), timeout=10000)
+
+
+def test_settings_from_the_menu_apply_to_the_open_window(qtbot, demo_ws, app_data):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+    from toexdesk.ui.dialogs.settings import SettingsDialog
+
+    settings = config.Settings()
+    window = make_window(qtbot, demo_ws, settings)
+
+    def change():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SettingsDialog):
+            QTimer.singleShot(20, change)
+            return
+        dialog.lock_minutes.setValue(3)
+        dialog.clipboard_seconds.setValue(12)
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(0, change)
+    window.settings_action.trigger()
+    assert window.idle.timer.interval() == 3 * 60_000
+    assert window.clipboard.ms == 12_000
+    assert config.load_settings().auto_lock_minutes == 3  # saved to the settings file
+    window.lock()
+    assert window.settings_action.isEnabled()  # no record content in the settings
+    window.ws.close()

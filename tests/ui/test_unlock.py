@@ -89,6 +89,7 @@ def test_create_checks_the_passphrase_then_makes_the_workspace(qtbot, tmp_path):
     assert dialog.pages.currentIndex() == 1
     target = tmp_path / "new-case"
     qtbot.keyClicks(dialog.new_path, str(target))
+    dialog.analyst.clear()  # prefilled from the settings or the OS user name
     qtbot.keyClicks(dialog.analyst, "Ann Example")
     qtbot.keyClicks(dialog.new_passphrase, "short")
     assert dialog.strength.value() == 0 and "Too short" in dialog.strength.format()
@@ -118,6 +119,7 @@ def test_create_over_an_existing_file_is_refused_in_the_dialog(qtbot, closed_wor
     dialog = make_dialog(qtbot)
     dialog.show_create()
     qtbot.keyClicks(dialog.new_path, str(closed_workspace))
+    dialog.analyst.clear()  # prefilled from the settings or the OS user name
     qtbot.keyClicks(dialog.analyst, "Ann Example")
     for field in (dialog.new_passphrase, dialog.confirm):
         qtbot.keyClicks(field, "a long and winding passphrase")
@@ -160,3 +162,14 @@ def test_open_another_adds_the_chosen_file_and_unlocks_it(qtbot, closed_workspac
     with qtbot.waitSignal(dialog.workspace_opened, timeout=5000):
         type_and_unlock(qtbot, dialog, PASSPHRASE)
     dialog.workspace.close()
+
+
+def test_create_prefills_the_analyst_from_settings_else_the_os_user(qtbot, monkeypatch):
+    monkeypatch.setattr(config.getpass, "getuser", lambda: "jdoe")
+    dialog = make_dialog(qtbot)
+    dialog.show_create()
+    assert dialog.analyst.text() == "jdoe"
+    settings = config.Settings(analyst_name="DC Ann Example")
+    named = UnlockDialog(settings, keyring_backend=keyring.backends.fail.Keyring())
+    qtbot.addWidget(named)
+    assert named.analyst.text() == "DC Ann Example"

@@ -54,6 +54,10 @@ class RecordNotFound(ToexError):
     pass
 
 
+class ExportFailed(ToexError):
+    """A file could not be written where the user asked; nothing partial was left there."""
+
+
 class Cancelled(ToexError):
     """The user stopped a long operation; what it wrote before that is kept or rolled back
     as the operation documents."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
+from toexdesk.core.enums import Marking
 from toexdesk.core.errors import ToexError
 from toexdesk.core.services import findings as finding_svc
 from toexdesk.ui.dialogs.editor_base import RecordEditor
@@ -64,19 +65,32 @@ class EditingMixin:
                 pane.table.selectRow(pane.proxy.ids().index(keep))
         self._show_status(self.tasks.current_id())
 
+    def _default_marking(self) -> Marking:
+        try:
+            return Marking.parse(self.settings.default_marking)
+        except ValueError:
+            return Marking.OFFICIAL
+
     def new_task(self) -> None:
-        self._open_editor(None, lambda: TaskEditor(self.ws, parent=self), "task")
+        marking = self._default_marking()
+        self._open_editor(None, lambda: TaskEditor(self.ws, parent=self, marking=marking), "task")
 
     def new_source(self) -> None:
-        task_id = self.tasks.current_id()
-        if task_id is not None:
-            self._open_editor(None, lambda: SourceEditor(self.ws, task_id, parent=self), "source")
-
-    def new_finding(self, cite=()) -> None:
-        task_id = self.tasks.current_id()
+        task_id, marking = self.tasks.current_id(), self._default_marking()
         if task_id is not None:
             self._open_editor(
-                None, lambda: FindingEditor(self.ws, task_id, parent=self, cite=cite), "finding"
+                None,
+                lambda: SourceEditor(self.ws, task_id, parent=self, marking=marking),
+                "source",
+            )
+
+    def new_finding(self, cite=()) -> None:
+        task_id, marking = self.tasks.current_id(), self._default_marking()
+        if task_id is not None:
+            self._open_editor(
+                None,
+                lambda: FindingEditor(self.ws, task_id, parent=self, cite=cite, marking=marking),
+                "finding",
             )
 
     def edit_selected(self, pane=None) -> None:

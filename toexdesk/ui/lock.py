@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from toexdesk.ui.style import MessageLabel
+
 ACTIVITY = {
     QEvent.Type.KeyPress,
     QEvent.Type.MouseButtonPress,
@@ -52,6 +54,12 @@ class IdleWatcher(QObject):
     def restart(self) -> None:
         self.timer.start()
 
+    def set_interval(self, ms: int) -> None:
+        """A new idle time (the setting changed); a running countdown starts again."""
+        self.timer.setInterval(ms)
+        if self.timer.isActive():
+            self.timer.start()
+
 
 class ClipboardGuard(QObject):
     """Puts text on the clipboard and takes it off again after ``ms`` if it is unchanged
@@ -87,18 +95,21 @@ class LockScreen(QWidget):
         super().__init__(parent)
         title = QLabel(f"<h2>{name} is locked</h2>")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        hint = QLabel("Enter the passphrase to go on working.")
+        hint = QLabel("Enter the &passphrase to go on working.")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Passphrase")
-        self.passphrase.setMaximumWidth(360)
+        self.passphrase.setToolTip("The workspace's passphrase; Enter unlocks")
+        # Room for a long passphrase at the user's font size.
+        self.passphrase.setMaximumWidth(self.fontMetrics().averageCharWidth() * 45)
         self.passphrase.returnPressed.connect(self._submit)
-        self.button = QPushButton("Unlock")
+        hint.setBuddy(self.passphrase)
+        self.button = QPushButton("&Unlock")
+        self.button.setToolTip("Open the workspace again with this passphrase")
         self.button.clicked.connect(self._submit)
-        self.message = QLabel()
+        self.message = MessageLabel(name="Unlock message")
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
         row = QHBoxLayout()
         row.addStretch()
         row.addWidget(self.passphrase)
@@ -121,18 +132,16 @@ class LockScreen(QWidget):
         self.passphrase.setEnabled(not busy)
         self.button.setEnabled(not busy)
         if busy:
-            self.message.setText("Unlocking…")
+            self.message.show_info("Unlocking…")
 
     def failed(self, text: str) -> None:
         self.set_busy(False)
-        self.message.setText(f"Error: {text}")  # words, not only colour
-        self.message.setStyleSheet("color: #b00020;")
+        self.message.show_error(text)  # "Error:" in words, not only colour
         self.passphrase.selectAll()
         self.passphrase.setFocus()
 
     def reset(self) -> None:
         self.passphrase.clear()
         self.message.clear()
-        self.message.setStyleSheet("")
         self.set_busy(False)
         self.passphrase.setFocus()

@@ -25,17 +25,20 @@ from toexdesk import APP_NAME, __version__, config
 from toexdesk.core.errors import ToexError
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace, open_workspace
+from toexdesk.ui.dialogs import unsaved
 from toexdesk.ui.dialogs.audit import AuditDialog
 from toexdesk.ui.dialogs.editor_base import RecordEditor
+from toexdesk.ui.dialogs.settings import SettingsDialog
 from toexdesk.ui.editing import EditingMixin
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
 from toexdesk.ui.panes.tasks import TasksPane
+from toexdesk.ui.products import ProductsMixin
 from toexdesk.ui.workers import run_op
 
 
-class MainWindow(EditingMixin, QMainWindow):
+class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
     def __init__(
         self,
         ws: Workspace,
@@ -123,6 +126,15 @@ class MainWindow(EditingMixin, QMainWindow):
         self.close_action = self._action(
             "&Close workspace", QKeySequence.StandardKey.Close, "Close this workspace", self.close
         )
+        # Settings hold no record content, so they stay available while locked.
+        self.settings_action = self._action(
+            "Se&ttings…",
+            "Ctrl+,",
+            "Idle lock, clipboard clearing, default marking, analyst name, recent workspaces",
+            self.show_settings,
+        )
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.close_action)
         edit = self.menuBar().addMenu("&Edit")
@@ -190,6 +202,20 @@ class MainWindow(EditingMixin, QMainWindow):
         view.addAction(self.find_action)
         view.addSeparator()
         view.addAction(self.audit_action)
+        report = self.menuBar().addMenu("&Report")
+        self.summary_action = self._action(
+            "&Research summary…",
+            "Ctrl+R",
+            "Preview the selected task's research summary, to print or save",
+            self.research_summary,
+        )
+        self.pack_action = self._action(
+            "&Briefing pack…",
+            "Ctrl+Shift+B",
+            "Put several tasks' summaries in one pack with a cover and contents",
+            self.briefing_pack,
+        )
+        report.addActions([self.summary_action, self.pack_action])
         help_menu = self.menuBar().addMenu("&Help")
         about = self._action("&About TOEX Desk", "F1", "Version and workspace details", self._about)
         help_menu.addAction(about)
@@ -209,6 +235,12 @@ class MainWindow(EditingMixin, QMainWindow):
             marking = task_svc.research_marking(self.ws, task_id)
             text += f" · research product marking: {marking.label}"
         self.status.setText(text)
+
+    def show_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.idle.set_interval(self.settings.auto_lock_minutes * 60_000)
+            self.clipboard.ms = self.settings.clipboard_clear_seconds * 1000
 
     def _about(self) -> None:
         QMessageBox.about(
@@ -249,6 +281,8 @@ class MainWindow(EditingMixin, QMainWindow):
             self.queue_action,
             self.find_action,
             self.audit_action,
+            self.summary_action,
+            self.pack_action,
         ]
 
     def lock(self) -> None:
@@ -262,6 +296,7 @@ class MainWindow(EditingMixin, QMainWindow):
             editor.lock_editor()
         for dialog in self.findChildren(AuditDialog):
             dialog.reject()
+        self.close_products()
         self.split.setParent(None)
         self.split.deleteLater()  # the panes, their models and cached rows go with it
         self.ws.close()  # the key is forgotten
@@ -319,6 +354,14 @@ class MainWindow(EditingMixin, QMainWindow):
         self.clipboard.copy("\t".join(str(c) for c in cells))
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        dirty = [e for e in self.findChildren(RecordEditor) if e.isVisible() and e.is_dirty()]
+        if dirty:
+            what = "An open editor" if len(dirty) == 1 else f"{len(dirty)} open editors"
+            if not unsaved.confirm_discard(self, what):
+                event.ignore()
+                return
+            for editor in dirty:
+                editor.discard()
         self.save_state()
         self.clipboard.clear()
         self.idle.stop()

@@ -25,6 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from toexdesk.core.errors import ToexError, ValidationError
+from toexdesk.ui.dialogs import unsaved
+from toexdesk.ui.dialogs.unsaved import form_state
+from toexdesk.ui.style import MessageLabel
 
 
 def combo(
@@ -89,11 +92,10 @@ class RecordEditor(QDialog):
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.setMinimumWidth(620)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 85)
         self.form = QFormLayout()
-        self.errors: dict[str, QLabel] = {}
-        self.message = QLabel()
-        self.message.setWordWrap(True)
+        self.errors: dict[str, MessageLabel] = {}
+        self.message = MessageLabel(name="Message")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -111,6 +113,8 @@ class RecordEditor(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.result_info: Any = None
+        self._clean: tuple | None = None  # the form as opened, to tell unsaved changes
+        self._discarding = False
 
     def lock_editor(self) -> None:
         """Hide the record (not just cover it); the typed text stays in the fields."""
@@ -128,10 +132,8 @@ class RecordEditor(QDialog):
 
     def field(self, key: str, label: str, widget: QWidget, tooltip: str = "") -> QWidget:
         """Add a row: the widget with, under it, a message line that only fills on error."""
-        error = QLabel()
+        error = MessageLabel(name=f"{label.rstrip(':')} message")
         error.setObjectName(f"error-{key}")
-        error.setStyleSheet("color: #b00020;")
-        error.setWordWrap(True)
         error.hide()
         box = QWidget()
         column = QVBoxLayout(box)
@@ -173,10 +175,10 @@ class RecordEditor(QDialog):
             if label is None:
                 unplaced.append(problem.message)
                 continue
-            label.setText(f"Error: {problem.message}")  # words, not only colour
+            label.show_error(problem.message)  # "Error:" in words, not only colour
             label.show()
         if unplaced:
-            self.message.setText("Error: " + " ".join(unplaced))
+            self.message.show_error(" ".join(unplaced))
 
     def save(self) -> Any:
         raise NotImplementedError
@@ -189,6 +191,37 @@ class RecordEditor(QDialog):
             self.show_errors(exc)
             return
         except ToexError as exc:
-            self.message.setText(f"Error: {exc}")
+            self.message.show_error(str(exc))
             return
         self.accept()
+
+    # --- unsaved changes ------------------------------------------------------------------
+    def extra_state(self) -> tuple:
+        """State held outside input widgets (subclasses add it)."""
+        return ()
+
+    def state(self) -> tuple:
+        return form_state(self.body) + self.extra_state()
+
+    def showEvent(self, event) -> None:
+        if self._clean is None:  # first shown: the form as the record was opened
+            self._clean = self.state()
+        super().showEvent(event)
+
+    def is_dirty(self) -> bool:
+        return self._clean is not None and self.state() != self._clean
+
+    def discard(self) -> None:
+        """Close without asking (the window asked once for every open editor)."""
+        self._discarding = True
+        self.reject()
+
+    def reject(self) -> None:
+        # Escape, Cancel and the window's close button all come here.
+        if (
+            not self._discarding
+            and self.is_dirty()
+            and not unsaved.confirm_discard(self, self.windowTitle())
+        ):
+            return
+        super().reject()

@@ -34,7 +34,14 @@ def marking_combo():
 
 
 class TaskEditor(RecordEditor):
-    def __init__(self, ws: Workspace, task_id: int | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        ws: Workspace,
+        task_id: int | None = None,
+        parent: QWidget | None = None,
+        *,
+        marking: Marking = Marking.OFFICIAL,
+    ):
         self.ws, self.task_id = ws, task_id
         current = task_svc.get_task(ws, task_id) if task_id is not None else None
         super().__init__(f"Task {current.reference}" if current else "New task", parent)
@@ -54,6 +61,7 @@ class TaskEditor(RecordEditor):
         select(self.priority, Priority.P3)
         self.due = self.field("due_date", "&Due:", OptionalDate("Due date", "Has a due date"))
         self.marking = self.field("marking", "&Marking:", marking_combo())
+        select(self.marking, marking)  # the default for new records (a setting)
         self.questions = self.field(
             "research_questions", "Research &questions:", self.text_box(height=90)
         )
@@ -109,6 +117,8 @@ class SourceEditor(RecordEditor):
         task_id: int,
         source_id: int | None = None,
         parent: QWidget | None = None,
+        *,
+        marking: Marking = Marking.OFFICIAL,
     ):
         self.ws, self.task_id, self.source_id = ws, task_id, source_id
         current = source_svc.get_source(ws, source_id) if source_id is not None else None
@@ -159,6 +169,7 @@ class SourceEditor(RecordEditor):
             "obtained_on", "&Date obtained:", OptionalDate("Date obtained", "Has a date obtained")
         )
         self.marking = self.field("marking", "&Marking:", marking_combo())
+        select(self.marking, marking)  # the default for new records (a setting)
         self.description = self.field("description", "De&scription:", self.text_box())
         self.tags = self.field("tags", "T&ags:", TagEdit(workspace_svc.tag_names(ws)))
         self.handling.currentIndexChanged.connect(self._handling_changed)

@@ -8,6 +8,7 @@ transaction (one audit event)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -215,6 +216,7 @@ class FindingEditor(RecordEditor):
         parent: QWidget | None = None,
         *,
         cite: Iterable[tuple[int, LinkRelation]] = (),
+        marking: Marking = Marking.OFFICIAL,
     ):
         self.ws, self.task_id, self.finding_id = ws, task_id, finding_id
         current = finding_svc.get_finding(ws, finding_id) if finding_id is not None else None
@@ -226,6 +228,7 @@ class FindingEditor(RecordEditor):
         self.phia = self.field("phia", "&Probability:", phia_combo(), PHIA_TIP)
         select(self.phia, Phia.REALISTIC_POSSIBILITY)
         self.marking = self.field("marking", "&Marking:", marking_combo())
+        select(self.marking, marking)  # the default for new records (a setting)
         self.tags = self.field("tags", "&Tags:", TagEdit(workspace_svc.tag_names(ws)))
         self.citations = CitationTable(ws)
         self.cite_button = QPushButton("&Cite sources…")
@@ -250,6 +253,7 @@ class FindingEditor(RecordEditor):
         self.field("links", "Cited sources:", box)
         self.citations.dropped.connect(self._dropped)
         self.citations.changed.connect(self._show_product_marking)
+        self.citations.changed.connect(self._chain_tabs)
         self.marking.currentIndexChanged.connect(self._show_product_marking)
         cited = list(cite)
         if current is not None:
@@ -267,6 +271,9 @@ class FindingEditor(RecordEditor):
             if source_id in infos:
                 self.citations.cite(infos[source_id], relation)
 
+    def extra_state(self) -> tuple:
+        return tuple(self.citations.links())
+
     def cite_sources(self, infos: Iterable[SourceInfo], relation: LinkRelation) -> None:
         """Cite these sources; any from another task are refused with a message."""
         foreign = []
@@ -275,12 +282,15 @@ class FindingEditor(RecordEditor):
                 self.citations.cite(info, relation)
             else:
                 foreign.append(f"{info.task_reference}/{info.label}")
-        self.errors["links"].setVisible(bool(foreign))
+        label = self.errors["links"]
         if foreign:
-            self.errors["links"].setText(
-                f"Error: {', '.join(foreign)} belong to another task; a finding cites only "
+            label.show_error(
+                f"{', '.join(foreign)} belong to another task; a finding cites only "
                 "its own task's sources."
             )
+        else:
+            label.clear()
+        label.setVisible(bool(foreign))
 
     def pick_sources(self) -> None:
         picker = SourcePicker(self.ws, self.task_id, self)
@@ -293,6 +303,14 @@ class FindingEditor(RecordEditor):
         relation = ask_relation(self, at, len(pairs))
         if relation is not None:
             self.cite_sources(source_svc.source_rows(self.ws, [s for _, s in pairs]), relation)
+
+    def _chain_tabs(self) -> None:
+        """Tab goes from the citation list through each row's "cited as" choice, then on to
+        the buttons below: the order they are read in."""
+        combos = [self.citations.cellWidget(r, 2) for r in range(self.citations.rowCount())]
+        chain = [self.citations, *combos, self.cite_button, self.remove_button]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _show_product_marking(self, *_args) -> None:
         markings = [self.marking.currentData()] + [

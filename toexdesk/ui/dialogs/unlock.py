@@ -33,17 +33,22 @@ from toexdesk import APP_NAME, config
 from toexdesk.core import errors
 from toexdesk.core.store import keys
 from toexdesk.core.store.engine import Workspace, create_workspace, open_workspace
+from toexdesk.ui.style import MessageLabel
 from toexdesk.ui.workers import run_op
 
 FILE_FILTER = "TOEX workspaces (*.toex)"
 log = logging.getLogger(__name__)
 
 
-def _message_label() -> QLabel:
-    label = QLabel()
-    label.setWordWrap(True)
+def _message_label(name: str) -> MessageLabel:
+    label = MessageLabel(name=name)
     label.setObjectName("message")
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _label(text: str, buddy: QWidget) -> QLabel:
+    label = QLabel(text)
+    label.setBuddy(buddy)  # Alt + the underlined letter moves to the field
     return label
 
 
@@ -64,7 +69,7 @@ class UnlockDialog(QDialog):
     ):
         super().__init__(parent)
         self.setWindowTitle(f"{APP_NAME} — open a workspace")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 90)
         self.settings = settings
         self.workspace: Workspace | None = None
         self._backend = keyring_backend
@@ -84,23 +89,27 @@ class UnlockDialog(QDialog):
         page = QWidget()
         self.recent = QListWidget()
         self.recent.setAccessibleName("Recent workspaces")
+        self.recent.setToolTip("Workspaces opened before; Enter moves to the passphrase")
         self.recent.currentItemChanged.connect(self._recent_changed)
         self.recent.itemActivated.connect(lambda _item: self.passphrase.setFocus())
-        self.browse_button = QPushButton("Open another…")
+        self.browse_button = QPushButton("&Open another…")
         self.browse_button.setToolTip("Choose a workspace file (Ctrl+O)")
         self.browse_button.clicked.connect(self.browse)
-        self.new_button = QPushButton("New workspace…")
+        self.new_button = QPushButton("&New workspace…")
         self.new_button.setToolTip("Create a new encrypted workspace (Ctrl+N)")
         self.new_button.clicked.connect(self.show_create)
         self.path_label = QLabel("Choose a workspace.")
         self.path_label.setWordWrap(True)
+        self.path_label.setAccessibleName("Chosen workspace")
         self.passphrase = _password_field("Passphrase")
+        self.passphrase.setToolTip("The workspace's passphrase; Enter unlocks")
         self.passphrase.returnPressed.connect(self.unlock)
-        self.remember = QCheckBox("Remember on this computer")
+        self.remember = QCheckBox("&Remember on this computer")
         self.remember.setEnabled(False)
         self.remember.setToolTip("Checking the credential store…")
-        self.unlock_message = _message_label()
-        self.unlock_button = QPushButton("Unlock")
+        self.unlock_message = _message_label("Unlock message")
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setToolTip("Open the chosen workspace with this passphrase")
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.unlock)
 
@@ -110,10 +119,10 @@ class UnlockDialog(QDialog):
         buttons.addStretch()
         form = QFormLayout()
         form.addRow("Workspace:", self.path_label)
-        form.addRow("Passphrase:", self.passphrase)
+        form.addRow(_label("&Passphrase:", self.passphrase), self.passphrase)
         form.addRow("", self.remember)
         layout = QVBoxLayout(page)
-        layout.addWidget(QLabel("Recent workspaces"))
+        layout.addWidget(_label("Recent &workspaces", self.recent))
         layout.addWidget(self.recent)
         layout.addLayout(buttons)
         layout.addLayout(form)
@@ -128,33 +137,44 @@ class UnlockDialog(QDialog):
         page = QWidget()
         self.new_path = QLineEdit()
         self.new_path.setAccessibleName("New workspace file")
-        choose = QPushButton("Choose…")
+        self.new_path.setToolTip("Where to save the new workspace (a .toex file)")
+        choose = QPushButton("C&hoose…")
+        choose.setAccessibleName("Choose where to save the new workspace")
+        choose.setToolTip("Pick the folder and file name")
         choose.clicked.connect(self._choose_new_path)
         where = QHBoxLayout()
         where.addWidget(self.new_path)
         where.addWidget(choose)
-        self.analyst = QLineEdit()
+        self.analyst = QLineEdit(config.default_analyst(self.settings))
         self.analyst.setAccessibleName("Analyst name")
-        self.analyst.setToolTip("Recorded with every event in the audit trail")
+        self.analyst.setMaxLength(config.MAX_ANALYST_NAME)
+        self.analyst.setToolTip(
+            "Recorded with every event in the audit trail (the default is in Settings)"
+        )
         self.new_passphrase = _password_field("New passphrase")
+        self.new_passphrase.setToolTip("At least 12 characters; a few unrelated words work well")
         self.new_passphrase.textChanged.connect(self._strength_changed)
         self.confirm = _password_field("Repeat the passphrase")
+        self.confirm.setToolTip("The same passphrase again, to catch a typing slip")
         self.strength = QProgressBar()
         self.strength.setRange(0, 4)
         self.strength.setTextVisible(True)
         self.strength.setAccessibleName("Passphrase strength")
+        self.strength.setToolTip("How hard the passphrase would be to guess")
         self._strength_changed("")
-        self.create_message = _message_label()
-        back = QPushButton("Back")
+        self.create_message = _message_label("Create message")
+        back = QPushButton("&Back")
+        back.setToolTip("Back to the list of workspaces")
         back.clicked.connect(self.show_unlock)
-        self.create_button = QPushButton("Create")
+        self.create_button = QPushButton("C&reate")
+        self.create_button.setToolTip("Create the encrypted workspace and open it")
         self.create_button.clicked.connect(self.create)
         form = QFormLayout(page)
-        form.addRow("File:", where)
-        form.addRow("Analyst name:", self.analyst)
-        form.addRow("Passphrase:", self.new_passphrase)
+        form.addRow(_label("&File:", self.new_path), where)
+        form.addRow(_label("&Analyst name:", self.analyst), self.analyst)
+        form.addRow(_label("&Passphrase:", self.new_passphrase), self.new_passphrase)
         form.addRow("Strength:", self.strength)
-        form.addRow("Repeat:", self.confirm)
+        form.addRow(_label("Rep&eat:", self.confirm), self.confirm)
         form.addRow(self.create_message)
         row = QHBoxLayout()
         row.addWidget(back)
@@ -244,11 +264,12 @@ class UnlockDialog(QDialog):
                 error=False,
             )
 
-    def _show(self, label: QLabel, text: str, *, error: bool) -> None:
-        # The word "Error" is part of the text: colour is never the only signal.
-        label.setText(f"Error: {text}" if error else text)
-        label.setStyleSheet("color: #b00020;" if error else "")
-        label.setAccessibleDescription(label.text())
+    def _show(self, label: MessageLabel, text: str, *, error: bool) -> None:
+        # "Error:" starts the text: colour is never the only signal.
+        if error:
+            label.show_error(text)
+        else:
+            label.show_info(text)
 
     # -- actions -----------------------------------------------------------------------
     def show_create(self) -> None:
@@ -342,7 +363,7 @@ class UnlockDialog(QDialog):
         self.workspace_opened.emit(ws)
         self.accept()
 
-    def _failed(self, label: QLabel, exc: BaseException) -> None:
+    def _failed(self, label: MessageLabel, exc: BaseException) -> None:
         self._set_busy(False)
         if isinstance(exc, errors.ToexError):
             self._show(label, str(exc), error=True)

@@ -48,6 +48,7 @@ class Pane(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move in it
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
@@ -63,6 +64,7 @@ class Pane(QWidget):
             proxy.layoutChanged,
         ):
             signal.connect(self._update_count)
+        model.busy_changed.connect(self._update_count)  # "Sorting…" while a big pane sorts
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addWidget(self.count)
@@ -80,6 +82,9 @@ class Pane(QWidget):
         self._update_count()
 
     def _update_count(self, *_args) -> None:
+        if self.model.busy:  # the rows follow from the background
+            self.count.setText(self.model.busy)
+            return
         total = self.model.total
         shown = self.proxy.rowCount()
         if self.proxy.is_filtering():

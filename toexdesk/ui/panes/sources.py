@@ -49,6 +49,8 @@ class SourcesPane(Pane):
         self.all_tasks.setAccessibleName("Show the sources of all tasks")
         self.all_tasks.toggled.connect(lambda _on: self._reload())
         self.tools.addWidget(self.all_tasks)
+        QWidget.setTabOrder(self.all_tasks, self.filter)  # reading order: title row first
+        QWidget.setTabOrder(self.filter, self.table)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setDragEnabled(True)
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QWidget
 
 from toexdesk.core.enums import Priority, TaskStatus, Thematic
@@ -53,6 +55,18 @@ class TasksPane(Pane):
             row.addWidget(widget)
         row.addStretch()
         self.layout().insertLayout(2, row)
+        # Tab follows reading order: filter box, the filter row, then the table.
+        chain = [
+            self.filter,
+            self.status,
+            self.priority,
+            self.thematic,
+            self.overdue,
+            self.my_queue,
+            self.table,
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     def _apply_filters(self, *_args) -> None:
         proxy: TaskFilterProxy = self.proxy  # type: ignore[assignment]
