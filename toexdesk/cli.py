@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import io
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ log = logging.getLogger("toexdesk.cli")
 ENV_PASSPHRASE = "TOEX_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 ENV_NEW_PASSPHRASE = "TOEX_NEW_PASSPHRASE"  # noqa: S105
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-COMMANDS = ("init", "info", "demo", "verify", "passwd")
+COMMANDS = ("init", "info", "demo", "verify", "passwd", "report", "pack")
 
 
 class UserError(ToexError):
@@ -183,6 +184,102 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --- products ---------------------------------------------------------------------------
+def _refuse_existing(paths: Sequence[Path | None], overwrite: bool) -> list[Path]:
+    """The output files asked for; refuses (before any work) one that exists, or the same
+    file named twice."""
+    outputs = [path for path in paths if path is not None]
+    if len({path.resolve() for path in outputs}) < len(outputs):
+        raise UserError("--pdf and --docx name the same file.")
+    for path in outputs:
+        if path.exists() and not overwrite:
+            raise UserError(f"{path} already exists; use --overwrite to replace it.")
+        if not path.parent.is_dir():
+            raise UserError(f"The folder {path.parent} does not exist.")
+    return outputs
+
+
+def _publish(ws, args, task_ids, *, product: str, fmt: str, marking, path: Path, write) -> None:
+    """Write one product file (temporary name, fsync, rename) and record its disclosure,
+    with its SHA-256 and page count, before the file takes its name."""
+    from toexdesk.core.services import exports, reports
+
+    pages: list[int | None] = [None]
+
+    def render(fh) -> None:
+        pages[0] = write(fh)
+
+    def disclose(sha256: str) -> None:
+        reports.record_disclosure(
+            ws,
+            task_ids,
+            recipient=args.recipient,
+            purpose=args.purpose,
+            product=product,
+            fmt=fmt,
+            marking=marking,
+            sha256=sha256,
+            pages=pages[0],
+        )
+
+    exports.write_atomically(path, render, overwrite=args.overwrite, before_publish=disclose)
+    count = f", {pages[0]} pages" if pages[0] else ""
+    print(f"Wrote {path} ({marking.label}{count}).")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from toexdesk.core.services import reports, tasks
+
+    _refuse_existing([args.pdf, args.docx], args.overwrite)
+    with _open(args.workspace) as ws:
+        task_id = tasks.find_task_id(ws, args.task)
+        summary = reports.research_summary(ws, task_id)
+        common = {"product": "research summary", "marking": summary.marking}
+        if args.pdf is not None:
+            from toexdesk.core.render.pdf import render_summary_pdf
+
+            _publish(
+                ws,
+                args,
+                [task_id],
+                fmt="pdf",
+                path=args.pdf,
+                write=lambda fh: render_summary_pdf(summary, fh),
+                **common,
+            )
+        if args.docx is not None:
+            from toexdesk.core.render.docx import render_summary_docx
+
+            def docx(fh) -> None:
+                buffer = io.BytesIO()  # python-docx wants a seekable file
+                render_summary_docx(summary, buffer)
+                fh.write(buffer.getvalue())
+
+            _publish(ws, args, [task_id], fmt="docx", path=args.docx, write=docx, **common)
+    return EXIT_OK
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    from toexdesk.core.render.pdf import render_pack_pdf
+    from toexdesk.core.services import reports, tasks
+
+    _refuse_existing([args.pdf], args.overwrite)
+    with _open(args.workspace) as ws:
+        task_ids = list(dict.fromkeys(tasks.find_task_id(ws, ref) for ref in args.tasks))
+        pack = reports.briefing_pack(ws, task_ids, title=args.title, recipient=args.recipient)
+        _publish(
+            ws,
+            args,
+            task_ids,
+            product="briefing pack",
+            fmt="pdf",
+            marking=pack.marking,
+            path=args.pdf,
+            write=lambda fh: render_pack_pdf(pack, fh),
+        )
+    return EXIT_OK
+
+
 def _progress_printer() -> Callable[[int, int, str], None]:
     def show(done: int, total: int, message: str) -> None:
         print(
@@ -209,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, func, help_: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("workspace", type=Path, metavar="WS", help="workspace file (*.toex)")
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, command_parser=p)
         return p
 
     p = command("init", cmd_init, "create a new, empty encrypted workspace")
@@ -236,7 +333,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="if WS exists, open it and show its summary instead of failing",
     )
     p.add_argument("--progress", action="store_true", help="show progress on stderr")
+
+    p = command("report", cmd_report, "write a task's research summary (PDF and/or Word)")
+    p.add_argument("task", metavar="TASK_REF", help="task reference, e.g. TX-2026-0042")
+    p.add_argument("--pdf", type=Path, metavar="FILE", help="write the summary as PDF")
+    p.add_argument("--docx", type=Path, metavar="FILE", help="write the summary as Word")
+    _product_options(p)
+    p.set_defaults(needs_output=True)
+
+    p = command("pack", cmd_pack, "write a briefing pack of several tasks' summaries (PDF)")
+    p.add_argument("tasks", nargs="+", metavar="TASK_REF", help="task references, in order")
+    p.add_argument("--pdf", type=Path, metavar="FILE", required=True, help="the PDF to write")
+    p.add_argument("--title", required=True, help="the pack's title, printed on its cover")
+    _product_options(p)
     return parser
+
+
+def _product_options(p: argparse.ArgumentParser) -> None:
+    """A product leaves the workspace: who gets it and why go into the audit trail."""
+    p.add_argument("--recipient", required=True, help="who receives it (audited)")
+    p.add_argument("--purpose", required=True, help="why it is disclosed (audited)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    """What argparse cannot say by itself (exit 2 with the command's usage, like its own
+    usage errors)."""
+    parser = args.command_parser
+    for name in ("recipient", "purpose", "title"):
+        if getattr(args, name, None) is not None and not getattr(args, name).strip():
+            parser.error(f"--{name} must not be blank")
+    if getattr(args, "needs_output", False) and args.pdf is None and args.docx is None:
+        parser.error("say what to write: --pdf FILE, --docx FILE or both")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    _check_usage(args)
     with contextlib.suppress(OSError):  # a read-only profile must not stop the CLI
         config.setup_logging()
     log.info("command %s started", args.command)

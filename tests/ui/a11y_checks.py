@@ -289,3 +289,24 @@ def build_main_window(qtbot, ws):
     from toexdesk.ui.main_window import MainWindow
 
     return show(qtbot, MainWindow(ws, config.Settings()))
+
+
+def build_disclosure(qtbot, ws):
+    from toexdesk.core.enums import Marking
+    from toexdesk.ui.dialogs.disclosure import DisclosureDialog
+
+    return show(qtbot, DisclosureDialog("research summary TX-2026-0001", Marking.OFFICIAL))
+
+
+def build_pack_dialog(qtbot, ws):
+    from toexdesk.ui.products import PackDialog
+
+    return show(qtbot, PackDialog(ws, first_task(ws).id))
+
+
+def build_preview(qtbot, ws):
+    from toexdesk.ui.dialogs.preview import ProductPreview
+    from toexdesk.ui.products import summary_product
+
+    product = summary_product(ws, first_task(ws).id)
+    return show(qtbot, ProductPreview(ws, product))

@@ -10,10 +10,13 @@ from dataclasses import dataclass
 import pytest
 from a11y_checks import (
     build_audit,
+    build_disclosure,
     build_error,
     build_finding_editor,
     build_lock_screen,
     build_main_window,
+    build_pack_dialog,
+    build_preview,
     build_settings,
     build_source_editor,
     build_source_picker,
@@ -51,6 +54,9 @@ NAMES = [
     Case("error", build_error),
     Case("lock-screen", build_lock_screen),
     Case("main-window", build_main_window),
+    Case("disclosure", build_disclosure),
+    Case("pack", build_pack_dialog),
+    Case("preview", build_preview),
 ]
 TABS = [
     Case("unlock", build_unlock),
@@ -65,6 +71,9 @@ TABS = [
     Case("error", build_error),
     Case("lock-screen", build_lock_screen),
     Case("main-window", build_main_window),
+    Case("disclosure", build_disclosure),
+    Case("pack", build_pack_dialog),
+    Case("preview", build_preview),
 ]
 
 

@@ -362,6 +362,7 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
                 return
             for editor in dirty:
                 editor.discard()
+        self.close_products()
         self.save_state()
         self.clipboard.clear()
         self.idle.stop()

@@ -41,7 +41,9 @@ class PdfPages:
         with _PDFIUM:
             page = self._doc[index]
             try:
-                bitmap = page.render(scale=dpi / 72, fill_color=(255, 255, 255, 255))
+                bitmap = page.render(
+                    scale=dpi / 72, fill_color=(255, 255, 255, 255), prefer_bgrx=True
+                )
                 # PDFium's BGRx bytes are Qt's RGB32 on little-endian machines.
                 image = QImage(
                     bitmap.buffer,

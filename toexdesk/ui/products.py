@@ -28,18 +28,24 @@ from toexdesk.ui.dialogs.preview import Product, ProductPreview
 from toexdesk.ui.workers import run_op
 
 
-def summary_product(ws: Workspace, task_id: int, op) -> Product:
+def _quiet(*_args) -> None:
+    pass
+
+
+def summary_product(
+    ws: Workspace, task_id: int, progress=_quiet, cancelled=lambda: False
+) -> Product:
     from toexdesk.core.render.docx import render_summary_docx
     from toexdesk.core.render.pdf import render_summary_pdf
 
-    op.progress(0, 0, "Reading the task…")
+    progress(0, 0, "Reading the task…")
     summary = report_svc.research_summary(ws, task_id)
     out = io.BytesIO()
     pages = render_summary_pdf(
         summary,
         out,
-        progress=lambda done, total: op.progress(done, total, "Laying out the summary…"),
-        cancelled=op.cancelled,
+        progress=lambda done, total: progress(done, total, "Laying out the summary…"),
+        cancelled=cancelled,
     )
     return Product(
         kind="research summary",
@@ -53,17 +59,24 @@ def summary_product(ws: Workspace, task_id: int, op) -> Product:
     )
 
 
-def pack_product(ws: Workspace, task_ids: list[int], title: str, recipient: str, op) -> Product:
+def pack_product(
+    ws: Workspace,
+    task_ids: list[int],
+    title: str,
+    recipient: str,
+    progress=_quiet,
+    cancelled=lambda: False,
+) -> Product:
     from toexdesk.core.render.pdf import render_pack_pdf
 
-    op.progress(0, 0, "Reading the tasks…")
+    progress(0, 0, "Reading the tasks…")
     pack = report_svc.briefing_pack(ws, task_ids, title=title, recipient=recipient)
     out = io.BytesIO()
     pages = render_pack_pdf(
         pack,
         out,
-        progress=lambda done, total: op.progress(done, total, "Laying out the pack…"),
-        cancelled=op.cancelled,
+        progress=lambda done, total: progress(done, total, "Laying out the pack…"),
+        cancelled=cancelled,
     )
     docx = None
     try:
@@ -163,7 +176,7 @@ class ProductsMixin:
         run_op(
             self,
             "Making the research summary…",
-            lambda op: summary_product(ws, task_id, op),
+            lambda op: summary_product(ws, task_id, op.progress, op.cancelled),
             self._show_product,
         )
 
@@ -182,7 +195,7 @@ class ProductsMixin:
         run_op(
             self,
             "Making the briefing pack…",
-            lambda op: pack_product(ws, ids, title, recipient, op),
+            lambda op: pack_product(ws, ids, title, recipient, op.progress, op.cancelled),
             self._show_product,
         )
 

@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -53,7 +53,7 @@ class Product:
 
 # Recipient and purpose of the last disclosure of the same tasks, this session only: they
 # are personal data, so they are not kept in the (plaintext) settings file.
-_LAST_DISCLOSURE: dict[tuple[int, ...], tuple[str, str]] = {}
+_LAST_DISCLOSURE: dict[tuple[str, tuple[int, ...]], tuple[str, str]] = {}
 
 
 class PageView(QWidget):
@@ -87,20 +87,22 @@ class ProductPreview(QDialog):
             "it is recorded as a disclosure"
         )
         banner.setAccessibleName("Product marking and size")
+        self.banner = banner
         banner.setWordWrap(True)
         self.status = QLabel()
         self.status.setAccessibleName("Last action")
-        self.toolbar = QToolBar()
+        self.toolbar = QHBoxLayout()  # buttons, not a QToolBar: Tab reaches buttons
         self.print_action = self._action("&Print…", QKeySequence.StandardKey.Print, self.print_)
         self.pdf_action = self._action(
             "Save as P&DF…", QKeySequence.StandardKey.Save, self.save_pdf
         )
         self.docx_action = self._action("Save as DO&CX…", "Ctrl+Shift+S", self.save_docx)
         self.docx_action.setEnabled(product.docx is not None)
-        self.toolbar.addSeparator()
+        self.toolbar.addSpacing(24)
         self._action("Zoom &in", QKeySequence.StandardKey.ZoomIn, lambda: self.step_zoom(1))
         self._action("Zoom &out", QKeySequence.StandardKey.ZoomOut, lambda: self.step_zoom(-1))
         self._action("&Actual size", "Ctrl+0", lambda: self.set_zoom(1.0))
+        self.toolbar.addStretch()
         self.container = QWidget()
         self.column = QVBoxLayout(self.container)
         self.column.setSpacing(12)
@@ -112,13 +114,15 @@ class ProductPreview(QDialog):
         self.scroll.setWidget(self.container)
         self.scroll.setWidgetResizable(True)
         self.scroll.setAccessibleName("Pages")
+        self.scroll.setToolTip("Page Up / Page Down and the arrow keys scroll the pages")
+        self.container.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.scroll.setBackgroundRole(self.palette().ColorRole.Dark)
         head = QHBoxLayout()
         head.addWidget(banner, 1)
         head.addWidget(self.status)
         layout = QVBoxLayout(self)
         layout.addLayout(head)
-        layout.addWidget(self.toolbar)
+        layout.addLayout(self.toolbar)
         layout.addWidget(self.scroll)
         self.resize(900, 1000)
         self.set_zoom(1.0)
@@ -129,8 +133,14 @@ class ProductPreview(QDialog):
         plain = text.replace("&", "").rstrip("…")
         action.setToolTip(f"{plain} ({action.shortcut().toString()})")
         action.triggered.connect(lambda _checked=False: slot())
-        self.toolbar.addAction(action)
-        self.addAction(action)
+        self.addAction(action)  # the shortcut works anywhere in the window
+        button = QPushButton(text)
+        button.setToolTip(action.toolTip())
+        button.setAccessibleName(plain)
+        button.setAutoDefault(False)
+        button.clicked.connect(action.trigger)
+        action.enabledChanged.connect(button.setEnabled)
+        self.toolbar.addWidget(button)
         return action
 
     # --- pages --------------------------------------------------------------------------
@@ -161,7 +171,8 @@ class ProductPreview(QDialog):
 
     # --- disclosure ---------------------------------------------------------------------
     def _ask_disclosure(self, action: str) -> tuple[str, str] | None:
-        recipient, purpose = _LAST_DISCLOSURE.get(self.product.task_ids, ("", ""))
+        key = (str(self.ws.path), self.product.task_ids)  # per workspace and tasks
+        recipient, purpose = _LAST_DISCLOSURE.get(key, ("", ""))
         dialog = DisclosureDialog(
             f"{self.product.kind} {self.product.name}",
             self.product.marking,
@@ -172,7 +183,7 @@ class ProductPreview(QDialog):
         )
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        _LAST_DISCLOSURE[self.product.task_ids] = dialog.values()
+        _LAST_DISCLOSURE[key] = dialog.values()
         return dialog.values()
 
     def _disclose(self, fmt: str, recipient: str, purpose: str, sha256: str = "") -> None:
