@@ -124,7 +124,8 @@ class ProductPreview(QDialog):
         layout.addLayout(head)
         layout.addLayout(self.toolbar)
         layout.addWidget(self.scroll)
-        self.resize(900, 1000)
+        screen = self.screen().availableGeometry()
+        self.resize(min(900, screen.width()), min(1000, int(screen.height() * 0.9)))
         self.set_zoom(1.0)
 
     def _action(self, text: str, shortcut, slot) -> QAction:
