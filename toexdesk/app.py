@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -51,6 +52,12 @@ def main(argv: Sequence[str] = ()) -> int:
     _install_excepthook()
     settings = config.load_settings()
     windows: list[MainWindow] = []
+    # Everything imported so far (Qt, SQLAlchemy, the app) lives as long as the process:
+    # move it out of the garbage collector's way, or each full collection walks it again
+    # (35-110 ms pauses while scrolling a big pane, measured). Done before any workspace
+    # is opened, so no record data is ever frozen in memory.
+    gc.collect()
+    gc.freeze()
 
     def save() -> None:
         try:

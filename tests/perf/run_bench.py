@@ -1,7 +1,9 @@
 """Storage benchmarks: unlock, bulk insert, and encrypted vs plain on the app's workload.
 
 Run by ``build/make.py bench`` (``python tests/perf/run_bench.py``); prints Markdown tables.
-Standard library and the project only.
+Standard library and the project only. The main-window figures (unlock + window shown, UI
+stalls while scrolling) come from ``bench_window.py`` and are printed after these
+(``--skip-window`` leaves them out).
 
 Every workload run happens in a fresh child process (``--worker``), because SQLCipher's
 ``cipher_memory_security`` is one process-wide switch that cannot be turned off once on:
@@ -32,7 +34,8 @@ for entry in (str(ROOT), str(HERE)):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
-import workload as w  # noqa: E402  (needs the paths above when run as a script)
+import bench_window as bw  # noqa: E402  (needs the paths above when run as a script)
+import workload as w  # noqa: E402
 
 BUDGET_RATIO = 1.25
 UNLOCK_BUDGET_S = 1.5
@@ -385,6 +388,15 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--repeat", type=int, default=3, help="runs per variant (medians)")
     ap.add_argument("--json", type=Path, help="also write every measurement to this file")
     ap.add_argument("--dir", type=Path, help="folder for the workspaces (default: system temp)")
+    ap.add_argument(
+        "--skip-window", action="store_true", help="leave out the main-window benchmark"
+    )
+    ap.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="where the main-window benchmark keeps its demo workspace "
+        "(default: <system temp>/toex-bench-cache)",
+    )
     exp = ap.add_argument_group("experiments (override engine settings in the benchmark only)")
     exp.add_argument("--pragma", action="append", default=[], help='e.g. "cache_size = -64000"')
     exp.add_argument("--page-size", type=int, help="e.g. 8192 (sets cipher_page_size too)")
@@ -436,6 +448,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("[bench] unlock …\n")
         unlock = _run_child("unlock", ["--path", str(unlock_file)], args)
         text = report(info, args, runs, unlock, overrides)
+        window = None
+        if not args.skip_window:
+            sys.stderr.write("[bench] main window …\n")
+            window = bw.measure(
+                args.sources, args.repeat, cache_dir=args.cache_dir, workdir=workdir
+            )
+            text += "\n" + bw.report(window)
     print(text)
     if args.json:
         args.json.write_text(
@@ -447,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
                     "overrides": overrides,
                     "runs": runs,
                     "unlock": unlock,
+                    "window": window,
                 },
                 indent=2,
             )

@@ -1,8 +1,9 @@
-"""The benchmark script still runs against today's code (figures are not checked here:
+"""The benchmark scripts still run against today's code (figures are not checked here:
 budgets are measured by `make.py bench`, never asserted in the normal run)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -23,6 +24,8 @@ def test_bench_script_runs_end_to_end_on_a_tiny_workspace(tmp_path):
             "1",
             "--json",
             str(tmp_path / "bench.json"),
+            "--cache-dir",
+            str(tmp_path / "cache"),
         ],
         capture_output=True,
         text=True,
@@ -36,6 +39,49 @@ def test_bench_script_runs_end_to_end_on_a_tiny_workspace(tmp_path):
         "Encrypted / plain with the same PRAGMAs",
         "Cost of `cipher_memory_security = ON`",
         "| **total** |",
+        "## Main window: unlock + shown, and scrolling",  # bench_window.py, run by run_bench
+        "Unlock + main window shown",
     ):
         assert heading in proc.stdout
     assert (tmp_path / "bench.json").stat().st_size > 0
+
+
+def test_window_bench_runs_and_scrolls_to_the_end(tmp_path):
+    """bench_window.py on a 250-source workspace: more than one page, so scrolling to the
+    end has to fetch (the figures it prints are not checked)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = tmp_path / "window.json"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "perf" / "bench_window.py"),
+            "--sources",
+            "250",
+            "--repeat",
+            "1",
+            "--cache-dir",
+            str(tmp_path / "cache"),
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for heading in (
+        "Unlock + main window shown, the first task selected",
+        '"All tasks" ticked',
+        "longest UI-thread stall",
+        "Rows fetched by the model after reaching the end",
+        "| `MainWindow(ws, settings)`",
+    ):
+        assert heading in proc.stdout
+    data = json.loads(out.read_text())
+    assert {"first", "largest", "all"} <= set(data["runs"])
+    scroll = data["runs"]["first"][0]["scroll"]
+    assert scroll["rows_fetched"] == scroll["rows_total"] == 250
+    assert scroll["pages_inserted"] >= 1
+    assert data["runs"]["all"][0]["source_rows_total"] == 250
