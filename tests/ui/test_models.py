@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import shutil
+import threading
 
 import pytest
 from PySide6.QtCore import (
@@ -25,6 +27,7 @@ from toexdesk.core.enums import Priority, TaskStatus, Thematic
 from toexdesk.core.model import AuditEvent
 from toexdesk.core.services import findings, sources, tasks
 from toexdesk.core.store.engine import create_workspace, open_workspace, session_scope
+from toexdesk.ui import workers
 from toexdesk.ui.models import (
     ID_ROLE,
     SORT_ROLE,
@@ -34,6 +37,8 @@ from toexdesk.ui.models import (
     TaskFilterProxy,
     TaskTableModel,
 )
+from toexdesk.ui.models import rows as pane_rows
+from toexdesk.ui.models.sources import COLUMNS as SOURCE_COLUMNS
 
 DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
@@ -108,15 +113,25 @@ def big_ws(_big_template, tmp_path):
 
 
 class CountingRows:
-    """Wraps a row-fetch service to record each call's ids."""
+    """Wraps a row-fetch service to record each call's ids, and the thread it ran on."""
 
     def __init__(self, fn):
         self.fn = fn
         self.calls: list[list[int]] = []
+        self.threads: list[int] = []
 
     def __call__(self, ws, ids):
         self.calls.append(list(ids))
+        self.threads.append(threading.get_ident())
         return self.fn(ws, ids)
+
+    def ids_read_on(self, thread: int) -> int:
+        return sum(len(c) for c, t in zip(self.calls, self.threads, strict=True) if t == thread)
+
+
+def settle(qtbot, model, timeout: int = 20_000) -> None:
+    """Wait until a big pane's background sort, filter or reload has been applied."""
+    qtbot.waitUntil(lambda: not model.busy, timeout=timeout)
 
 
 # --- the services the models read ---------------------------------------------------------
@@ -143,6 +158,42 @@ def test_row_services_leave_out_ids_that_no_longer_exist(demo_ws):
     ]
     assert tasks.task_rows(demo_ws, [999_999]) == []
     assert findings.finding_rows(demo_ws, []) == []
+
+
+def test_key_services_give_every_column_the_text_and_sort_key_of_the_full_rows(demo_ws, qapp):
+    # Sorting and filtering a big pane read keys instead of rows: same order, same matches.
+    ids = sources.list_source_ids(demo_ws)
+    keys = sources.source_keys(demo_ws, ids)
+    assert [k.id for k in keys] == ids
+    for info, key in zip(sources.source_rows(demo_ws, ids), keys, strict=True):
+        for column in SOURCE_COLUMNS:
+            assert (column.display(key), column.key_of(key)) == (
+                column.display(info),
+                column.key_of(info),
+            )
+    infos = tasks.list_tasks(demo_ws)
+    task_keys = tasks.task_keys(demo_ws, [t.id for t in infos])
+    assert task_keys == [tasks.TaskKey.of(t) for t in infos]
+    for offset in (-40, -3, 0, 2, 30):  # overdue and due-soon words in the due column
+        today = dt.date.today() + dt.timedelta(days=offset)
+        model = TaskTableModel(demo_ws, today=lambda today=today: today)
+        for info, key in zip(infos, task_keys, strict=True):
+            assert key.is_overdue(today) == info.is_overdue(today)
+            assert key.is_due_soon(today) == info.is_due_soon(today)
+            for column in model.columns:
+                assert (column.display(key), column.key_of(key)) == (
+                    column.display(info),
+                    column.key_of(info),
+                )
+
+
+def test_key_services_keep_the_order_asked_and_leave_out_missing_ids(demo_ws):
+    ids = sources.list_source_ids(demo_ws)[:3]
+    asked = [ids[2], 999_999, ids[0]]
+    assert [k.id for k in sources.source_keys(demo_ws, asked)] == [ids[2], ids[0]]
+    assert sources.source_keys(demo_ws, []) == tasks.task_keys(demo_ws, []) == []
+    task_ids = tasks.task_ids(demo_ws)
+    assert [k.id for k in tasks.task_keys(demo_ws, [*task_ids[::-1], 999_999])] == task_ids[::-1]
 
 
 def test_listing_rows_writes_no_audit_event(demo_ws, qapp):
@@ -319,7 +370,7 @@ def test_user_text_in_a_tooltip_is_shown_literally(ws, qapp):
     assert "Conditions: &lt;i&gt;" in model.data(model.index(0, col(model, "grading")), TOOLTIP)
 
 
-def test_attachments_column_counts_each_sources_attachments(ws, qapp):
+def test_attachments_column_counts_each_sources_attachments(ws, qapp, monkeypatch):
     from toexdesk.core.model import Attachment
 
     task = tasks.create_task(ws, tasks.TaskDraft("T", "R", "other"))
@@ -343,6 +394,10 @@ def test_attachments_column_counts_each_sources_attachments(ws, qapp):
     assert texts(model, column) == ["2", "0"]
     assert model.data(model.index(0, column), ACCESSIBLE) == "2 attachments"
     assert model.data(model.index(0, column), SORT_ROLE) == 2
+    ids = sources.list_source_ids(ws, task.id)
+    assert [k.attachment_count for k in sources.source_keys(ws, ids)] == [2, 0]
+    monkeypatch.setattr(sources, "KEYS_SCAN_ATTACHMENTS", 1)  # many ids: count them all at once
+    assert [k.attachment_count for k in sources.source_keys(ws, ids)] == [2, 0]
 
 
 def test_source_model_follows_the_selected_task(demo_ws, checked):
@@ -470,8 +525,10 @@ def test_a_sorting_view_stays_lazy_until_the_user_clicks_a_header(big_ws, qtbot)
     title = col(model, "title")
     where = QPoint(header.sectionViewportPosition(title) + 5, header.height() // 2)
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=where)
-    assert model.rowCount() == BIG
+    assert model.busy == "Sorting…" and model.rowCount() == 200  # the click returns at once
     assert model.sorting == ((title,), header.sortIndicatorOrder())
+    settle(qtbot, model)
+    assert model.rowCount() == BIG
     first = proxy.data(proxy.index(0, title))
     ascending = header.sortIndicatorOrder() == Qt.SortOrder.AscendingOrder
     assert first == ("Open source item 00001" if ascending else f"Open source item {BIG:05d}")
@@ -489,34 +546,37 @@ def test_records_dropped_from_the_cache_are_read_again_by_page(big_ws, qapp, mon
     assert len(rows.calls) == 3
 
 
-def test_sorting_through_the_proxy_fetches_all_rows_and_keeps_the_selection(big_ws, qapp):
+def test_sorting_through_the_proxy_fetches_all_rows_and_keeps_the_selection(big_ws, qtbot):
     model = SourceTableModel(big_ws)
     proxy = PaneProxy()
     proxy.setSourceModel(model)
     kept = QPersistentModelIndex(proxy.index(3, 1))
     kept_id = proxy.id_at(3)
     proxy.sort(col(model, "title"), Qt.SortOrder.DescendingOrder)
+    settle(qtbot, model)
     assert model.rowCount() == BIG and proxy.rowCount() == BIG
     assert proxy.data(proxy.index(0, 1)) == f"Open source item {BIG:05d}"
     assert texts(proxy, 1) == sorted(texts(model, 1), reverse=True)
     assert kept.isValid() and proxy.id_at(kept.row()) == kept_id
-    proxy.sort(-1)
+    proxy.sort(-1)  # every row is read: back to the loader's order at once
     assert proxy.ids() == sources.list_source_ids(big_ws)
 
 
-def test_quick_filter_on_a_lazy_pane_searches_every_row(big_ws, qapp):
+def test_quick_filter_on_a_lazy_pane_searches_every_row(big_ws, qtbot):
     model = SourceTableModel(big_ws)
     proxy = PaneProxy()
     proxy.setSourceModel(model)
     proxy.set_quick_filter("MARKER")
-    assert model.rowCount() == BIG  # the answer covers rows not yet scrolled to
+    settle(qtbot, model)
+    assert model.fetched == BIG  # the answer covers rows not yet scrolled to
     marked = range(MARKED, BIG + 1, MARKED)
     assert texts(proxy, 1) == [f"Open source item {n:05d} marker" for n in marked]
     model.set_task(None)  # another set of rows, under the same filter: read in full too
-    assert model.rowCount() == BIG and proxy.rowCount() == len(marked)
+    settle(qtbot, model)
+    assert model.fetched == BIG and proxy.rowCount() == len(marked)
     proxy.set_quick_filter("")
     model.set_task(None)
-    assert model.rowCount() == 200  # no filter: back to one page
+    assert model.fetched == model.rowCount() == 200  # no filter: back to one page
 
 
 def test_filtering_only_the_fetched_rows_when_asked(big_ws, qapp):
@@ -524,13 +584,13 @@ def test_filtering_only_the_fetched_rows_when_asked(big_ws, qapp):
     proxy = PaneProxy(fetch_all_on_filter=False)
     proxy.setSourceModel(model)
     proxy.set_quick_filter("marker")
-    assert model.rowCount() == 200 and texts(proxy, 1) == ["Open source item 00150 marker"]
+    assert model.fetched == 200 and texts(proxy, 1) == ["Open source item 00150 marker"]
     proxy.fetchMore(QModelIndex())  # as a view does when scrolled to the end
-    assert model.rowCount() == 400
+    assert model.fetched == 400
     assert texts(proxy, 1)[1:] == ["Open source item 00300 marker"]  # filtered on arrival
 
 
-def test_rows_deleted_after_the_ids_were_read_are_left_out(big_ws, qapp):
+def test_rows_deleted_after_the_ids_were_read_are_left_out(big_ws, qtbot):
     model = SourceTableModel(big_ws, page_size=100, cache_rows=100)
     ids = sources.list_source_ids(big_ws)
     with session_scope(big_ws) as s:  # another writer's erasure, behind the model's back
@@ -542,9 +602,216 @@ def test_rows_deleted_after_the_ids_were_read_are_left_out(big_ws, qapp):
     assert model.total == BIG - 1  # S1 was fetched before the erasure
     assert model.data(model.index(0, 0)) == "(no longer in the workspace)"
     assert model.row_info(0) is None
-    model.reload()  # keeps as many rows fetched as were shown
+    model.reload()  # keeps as many rows fetched as were shown (a big pane: in the background)
+    settle(qtbot, model)
     assert model.rowCount() == 199 and model.total == BIG - 2
     assert model.row_info(0).number == 2
+
+
+# --- sorting and filtering a big pane off the UI thread ------------------------------------
+def test_the_first_sort_of_a_big_pane_reads_keys_in_a_worker_not_rows_on_the_ui_thread(
+    big_ws, qtbot, monkeypatch
+):
+    # The old model read all 5,000 full rows (source_rows) on the UI thread before sorting:
+    # ~9 s for 100 k sources. Now the click returns at once and a worker reads only keys.
+    newest_first = sorted(sources.list_sources(big_ws), key=lambda s: s.title, reverse=True)
+    rows, keys = CountingRows(sources.source_rows), CountingRows(sources.source_keys)
+    monkeypatch.setattr(sources, "source_rows", rows)
+    monkeypatch.setattr(sources, "source_keys", keys)
+    ui = threading.get_ident()
+    model = SourceTableModel(big_ws)
+    proxy = PaneProxy()
+    proxy.setSourceModel(model)
+    title = col(model, "title")
+    proxy.sort(title, Qt.SortOrder.DescendingOrder)
+    assert model.busy == "Sorting…" and proxy.rowCount() == 200  # nothing moved yet
+    settle(qtbot, model)
+    assert keys.ids_read_on(ui) == 0
+    assert sum(len(c) for c in keys.calls) == BIG - 200  # every other row's keys, once
+    # Full rows: the first page when the pane opened; the answer's first page, which the
+    # worker reads too, so that painting it reads nothing on the UI thread.
+    assert [len(c) for c in rows.calls] == [200, 200] and rows.ids_read_on(ui) == 200
+    assert proxy.ids() == [s.id for s in newest_first]
+    first_two = [proxy.data(proxy.index(row, title)) for row in (0, 1)]
+    assert first_two == [f"Open source item {BIG:05d}", f"Open source item {BIG - 1:05d}"]
+    assert len(rows.calls) == 2
+
+
+def test_the_first_quick_filter_of_a_big_pane_reads_no_rows_on_the_ui_thread(
+    big_ws, qtbot, monkeypatch
+):
+    rows, keys = CountingRows(sources.source_rows), CountingRows(sources.source_keys)
+    monkeypatch.setattr(sources, "source_rows", rows)
+    monkeypatch.setattr(sources, "source_keys", keys)
+    ui = threading.get_ident()
+    model = SourceTableModel(big_ws)
+    proxy = PaneProxy()
+    proxy.setSourceModel(model)
+    proxy.set_quick_filter("MARKER")
+    # At once: the rows read so far are filtered (item 150); the rest follows.
+    assert model.busy == "Filtering…" and proxy.ids() == [model.id_at(0)]
+    assert texts(proxy, 1) == ["Open source item 00150 marker"]
+    settle(qtbot, model)
+    assert keys.ids_read_on(ui) == 0 and rows.ids_read_on(ui) == 200  # when it opened
+    marked = range(MARKED, BIG + 1, MARKED)
+    assert texts(proxy, 1) == [f"Open source item {n:05d} marker" for n in marked]
+
+
+def test_typing_in_the_filter_of_a_big_pane_reads_every_key_once(big_ws, qtbot, monkeypatch):
+    keys = CountingRows(sources.source_keys)
+    monkeypatch.setattr(sources, "source_keys", keys)
+    model = SourceTableModel(big_ws)
+    proxy = PaneProxy()
+    proxy.setSourceModel(model)
+    for typed in ("m", "ma", "mar", "mark", "marke", "marker", "marker 0"):
+        proxy.set_quick_filter(typed)  # each keystroke while the keys are being read
+    settle(qtbot, model)
+    assert sum(len(c) for c in keys.calls) == BIG - 200  # not once per keystroke
+    marked = [n for n in range(MARKED, BIG + 1, MARKED) if "0" in f"{n:05d}"]
+    assert texts(proxy, 1) == [f"Open source item {n:05d} marker" for n in marked]
+
+
+def test_a_big_pane_keeps_the_selected_record_through_sorting_filtering_and_reloading(
+    big_ws, qtbot, checked
+):
+    model = checked(SourceTableModel(big_ws))
+    proxy = checked(PaneProxy())
+    proxy.setSourceModel(model)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    view.setSortingEnabled(True)
+    view.resize(800, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.selectRow(5)
+    chosen = proxy.id_at(5)
+
+    def selected() -> list[int]:
+        return [proxy.id_at(i.row()) for i in view.selectionModel().selectedRows()]
+
+    view.sortByColumn(col(model, "title"), Qt.SortOrder.DescendingOrder)
+    settle(qtbot, model)
+    assert selected() == [chosen] and proxy.id_at(view.currentIndex().row()) == chosen
+    assert proxy.row_info(view.currentIndex().row()).title == "Open source item 00006"
+    proxy.set_quick_filter("item 0000")  # items 1 to 9, the chosen one among them
+    settle(qtbot, model)
+    assert proxy.rowCount() == 9 and selected() == [chosen]
+    sources.create_source(big_ws, sources.source_rows(big_ws, [chosen])[0].task_id, source_draft(9))
+    model.reload()  # after a write: in the background, keeping the sort, filter and selection
+    settle(qtbot, model)
+    assert proxy.rowCount() == 10 and selected() == [chosen]
+    titles = texts(proxy, 1)
+    assert titles == sorted(titles, reverse=True)
+    proxy.set_quick_filter("marker")  # the chosen source does not match: nothing selected
+    settle(qtbot, model)
+    assert selected() == [] and proxy.rowCount() == BIG // MARKED
+
+
+def test_a_sort_asked_for_while_another_runs_is_applied_after_it(big_ws, qtbot, checked):
+    model = checked(SourceTableModel(big_ws))
+    proxy = checked(PaneProxy())
+    proxy.setSourceModel(model)
+    title, grading = col(model, "title"), col(model, "grading")
+    proxy.sort(title, Qt.SortOrder.DescendingOrder)
+    proxy.sort(grading, Qt.SortOrder.AscendingOrder)
+    proxy.sort(title, Qt.SortOrder.AscendingOrder)
+    settle(qtbot, model)
+    assert model.sorting == ((title,), Qt.SortOrder.AscendingOrder)
+    assert proxy.ids() == sources.list_source_ids(big_ws)  # titles follow the loader's order
+    proxy.sort(-1)
+    assert not model.busy and proxy.ids() == sources.list_source_ids(big_ws)
+
+
+def test_a_failed_background_sort_is_reported_and_leaves_the_rows_as_they_were(
+    big_ws, qtbot, monkeypatch
+):
+    reported = []
+    monkeypatch.setattr(workers, "show_failure", lambda parent, exc: reported.append(exc))
+
+    def broken(ws, ids):
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(sources, "source_keys", broken)
+    model = SourceTableModel(big_ws)
+    proxy = PaneProxy()
+    proxy.setSourceModel(model)
+    shown = proxy.ids()
+    proxy.sort(col(model, "title"))
+    settle(qtbot, model)
+    assert [str(e) for e in reported] == ["the disk went away"]
+    assert proxy.ids() == shown
+
+
+def test_small_panes_sort_and_filter_at_once_and_big_ones_the_same_way_in_a_worker(
+    demo_ws, qtbot, checked
+):
+    # sync_rows=1 sends the demo's 8 tasks and a task's findings through the background
+    # path (task keys, full findings): the same answers as the synchronous path.
+    def queue_and_filters(model, proxy) -> list[list[int]]:
+        answers = []
+        for step in (
+            lambda: proxy.set_my_queue(),
+            lambda: proxy.set_open_only(),
+            lambda: proxy.set_quick_filter("a"),
+            lambda: proxy.set_overdue_only(True),
+            lambda: proxy.clear_filters(),
+            lambda: proxy.set_my_queue(False),
+        ):
+            step()
+            settle(qtbot, model)
+            answers.append(proxy.ids())
+        return answers
+
+    today = dt.date.today()
+    at_once = TaskTableModel(demo_ws, today=lambda: today)
+    background = checked(TaskTableModel(demo_ws, today=lambda: today, sync_rows=1))
+    answers = []
+    for model in (at_once, background):
+        proxy = checked(TaskFilterProxy())
+        proxy.setSourceModel(model)
+        answers.append(queue_and_filters(model, proxy))
+    assert answers[0] == answers[1]
+    assert any(len(ids) < 8 for ids in answers[0])  # the filters did filter
+
+    task_id = max(tasks.list_tasks(demo_ws), key=lambda t: t.finding_count).id
+    orders = []
+    for sync_rows in (2_000, 1):
+        model = checked(FindingTableModel(demo_ws, task_id, sync_rows=sync_rows))
+        proxy = checked(PaneProxy())
+        proxy.setSourceModel(model)
+        proxy.sort(col(model, "phia"), Qt.SortOrder.DescendingOrder)
+        settle(qtbot, model)
+        orders.append(proxy.ids())
+    assert orders[0] == orders[1] and len(orders[0]) > 1
+
+
+def test_the_pane_says_sorting_while_a_big_pane_sorts(big_ws, qtbot):
+    from toexdesk.ui.panes.sources import SourcesPane
+
+    pane = SourcesPane(big_ws)
+    qtbot.addWidget(pane)
+    pane.show()
+    assert pane.count.text() == f"{BIG:,}"
+    pane.table.sortByColumn(col(pane.model, "title"), Qt.SortOrder.AscendingOrder)
+    assert pane.count.text() == "Sorting…"
+    settle(qtbot, pane.model)
+    assert pane.count.text() == f"{BIG:,}"
+
+
+def test_sorting_in_runs_gives_the_order_of_one_stable_sort():
+    rng = random.Random(5)
+    rows = [(i, "", None, rng.randint(0, 9), rng.choice("abc")) for i in range(1_000)]
+    for columns in ((0,), (1,), (1, 0)):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            descending = order == Qt.SortOrder.DescendingOrder
+            expected = sorted(
+                rows, key=lambda r: [r[pane_rows.KEYS + c] for c in columns], reverse=descending
+            )
+            assert pane_rows.sort_rows(rows, (columns, order)) == expected
+            assert pane_rows.sort_rows(rows, (columns, order), run=37) == expected
 
 
 def test_paging_sorting_filtering_and_reloading_keep_the_model_consistent(demo_ws, checked):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from toexdesk.core.enums import (
@@ -347,4 +348,70 @@ def task_rows(ws: Workspace, ids: Sequence[int]) -> list[TaskInfo]:
             query = select(Task).where(Task.id.in_(chunk)).options(selectinload(Task.tags))
             for task in s.scalars(query):
                 found[task.id] = _info(task, *counts[task.id])
+    return [found[task_id] for task_id in ids if task_id in found]
+
+
+# --- sort and filter keys -----------------------------------------------------------------
+# Sorting and filtering the task list needs a few short columns of every task: not the
+# research questions, gaps, tags or counts (which cost more queries). One query reads them
+# for any number of ids (bound as one JSON array: no bound-parameter limit). Listing is not
+# a consultation: no audit event.
+
+
+@dataclass(frozen=True, slots=True)
+class TaskKey:
+    """A task as a list sorts and filters it: ``TaskInfo`` without its long text, tags,
+    timestamps and counts. The overdue and due-soon rules are TaskInfo's own."""
+
+    id: int
+    reference: str
+    title: str
+    requester: str
+    thematic: Thematic
+    priority: Priority
+    due_date: dt.date | None
+    status: TaskStatus
+    marking: Marking
+
+    is_overdue = TaskInfo.is_overdue
+    is_due_soon = TaskInfo.is_due_soon
+
+    @classmethod
+    def of(cls, info: TaskInfo | TaskKey) -> TaskKey:
+        """The key of a task read in full (a key is returned as it is)."""
+        if isinstance(info, cls):
+            return info
+        return cls(**{f.name: getattr(info, f.name) for f in dataclasses.fields(cls)})
+
+
+def task_keys(ws: Workspace, ids: Sequence[int]) -> list[TaskKey]:
+    """Sort and filter keys for these task ids, in the order given; ids that no longer
+    exist are left out."""
+    if not ids:
+        return []
+    # Coded columns as stored codes, looked up here (cheaper than an Enum call per value).
+    thematic, priority, status, marking = (
+        {member.value: member for member in enum_cls}
+        for enum_cls in (Thematic, Priority, TaskStatus, Marking)
+    )
+    values = func.json_each(json.dumps([int(i) for i in ids])).table_valued("value")
+    query = select(
+        Task.id,
+        Task.reference,
+        Task.title,
+        Task.requester,
+        type_coerce(Task.thematic, String),
+        type_coerce(Task.priority, String),
+        Task.due_date,
+        type_coerce(Task.status, String),
+        type_coerce(Task.marking, String),
+    ).where(Task.id.in_(select(values.c.value).scalar_subquery()))
+    with session_scope(ws, write=False) as s:
+        rows = s.connection().execute(query).all()  # plain rows: no ORM machinery per row
+    found = {
+        task_id: TaskKey(
+            task_id, ref, title, requester, thematic[th], priority[p], due, status[st], marking[m]
+        )
+        for task_id, ref, title, requester, th, p, due, st, m in rows
+    }
     return [found[task_id] for task_id in ids if task_id in found]

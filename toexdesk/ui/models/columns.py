@@ -1,7 +1,9 @@
 """What a table column is: header, cell text for each role, and a sort key.
 
 Columns read frozen service dataclasses (``TaskInfo``, ``SourceInfo``…) only, so a table
-model never needs an ORM object or a session.
+model never needs an ORM object or a session. ``display`` and ``sort_key`` also run on the
+light key records a pane sorts and filters with (``TaskKey``, ``SourceKey``), in workers:
+they may read only attributes those records have, and must not touch Qt.
 """
 
 from __future__ import annotations

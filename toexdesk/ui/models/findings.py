@@ -1,5 +1,9 @@
 """The findings pane's table for the selected task: reference, text, PHIA term, linked
-sources, marking."""
+sources, marking.
+
+No keys service here: findings belong to one task (hundreds, not 100 k), and the quick
+filter searches the finding's text, i.e. most of the record; sorting or filtering a big
+task's findings reads them in full, in the background (see ``lazy``)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from toexdesk.core.services import findings as finding_svc
 from toexdesk.core.services.findings import FindingInfo
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.models.columns import Column, one_line, plain_tooltip
-from toexdesk.ui.models.lazy import TaskScopedTableModel
+from toexdesk.ui.models.scoped import TaskScopedTableModel
 
 
 def phia_text(f: FindingInfo) -> str:

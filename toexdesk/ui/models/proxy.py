@@ -1,19 +1,22 @@
-"""Sort/filter proxies for the panes: quick filter for all, task filters and "My queue".
+"""The proxies of the panes: quick filter for all, task filters and "My queue".
 
-Trade-off of sorting and filtering a lazy model: a proxy only sees the rows its source has
-fetched. Filtering those alone would show "3 matches" while a match waits on an unread
-page, and sorting them alone would be undone by the next page. So, by default, the first
-sort or filter fetches every row (``fetch_all``): on 100 k sources that reads all rows
-once, in chunks, which is the price of a complete answer. Until then the pane still opens
-at once. With ``fetch_all_on_filter=False`` the proxy filters the rows fetched so far and
-each page as it arrives (correct, but incomplete until the user scrolls to the end).
+A pane's proxy holds what the user asked for (the quick filter's words, the task filters)
+and hands the source model a row filter built from it; the source model
+(``lazy.LazyTableModel``) filters and sorts its kept rows itself, in the background when
+the pane is big, and shows only the rows that pass. The proxy is an identity proxy: row
+``n`` of the proxy is row ``n`` of the model. A ``QSortFilterProxyModel`` would call
+Python once per row from C++ whenever its mapping is rebuilt (every filter change, sort or
+reset), which on 100 k rows stalls the UI thread for a large fraction of a second.
 
-Sorting is delegated to the source model (``LazyTableModel.sort``), which sorts its kept
-keys in Python; the proxy itself stays unsorted and follows the source's order.
+Trade-off of filtering a lazy model: only rows read can be matched. By default, the first
+filter reads every row's keys (``complete``), in the background for a big pane, so the
+answer is complete when it shows. With ``fetch_all_on_filter=False`` the model filters the
+rows read so far and each page as it arrives (correct, but incomplete until the user
+scrolls to the end).
 
 A view over a proxy: ``QTableView.setSortingEnabled(True)`` sorts at once by the header's
-sort indicator, which Qt starts at column 0 — that would fetch every row on opening. Clear
-the indicator first: ``view.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)``.
+sort indicator, which Qt starts at column 0 — that would read every row's keys on opening.
+Clear the indicator first: ``view.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)``.
 """
 
 from __future__ import annotations
@@ -22,21 +25,17 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QIdentityProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from toexdesk.core.enums import Priority, TaskStatus, Thematic
 from toexdesk.ui.models.lazy import LazyTableModel
+from toexdesk.ui.models.rows import RowFilter
 
+RecordFilter = Callable[[Any], bool]
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class PaneProxy(QSortFilterProxyModel):
+class PaneProxy(QIdentityProxyModel):
     """A pane's proxy over a ``LazyTableModel``: a quick filter (every word must appear,
     case-insensitively, in some column) and sorting through the source model."""
 
@@ -62,20 +61,13 @@ class PaneProxy(QSortFilterProxyModel):
             super().setSourceModel(model)
         finally:
             self._changing = False
-        self._sync_load_all()
-
-    def _sync_load_all(self) -> None:
-        # While a filter is on, a reload (or another task's rows) must read every row too.
-        want = self.is_filtering() and self.fetch_all_on_filter
-        self.lazy.load_all = want
-        if want:
-            self.lazy.fetch_all()
+        self._filter_changed()
 
     def fetch_all(self) -> None:
         self.lazy.fetch_all()
 
-    # Not in the middle of this proxy's own change (a filter pass emits several removals
-    # and insertions): a view reacting to one of them must not insert a page into it.
+    # Not in the middle of this proxy's own reset (setting the source): a view or the model
+    # tester reacting to it must not insert a page into it.
     def canFetchMore(self, parent: _Index) -> bool:
         return not self._changing and super().canFetchMore(parent)
 
@@ -84,15 +76,15 @@ class PaneProxy(QSortFilterProxyModel):
             super().fetchMore(parent)
 
     def id_at(self, row: int) -> int:
-        """The record id shown in proxy ``row``."""
-        return self.lazy.id_at(self.mapToSource(self.index(row, 0)).row())
+        """The record id shown in ``row``."""
+        return self.lazy.id_at(row)
 
     def row_info(self, row: int) -> Any | None:
-        return self.lazy.row_info(self.mapToSource(self.index(row, 0)).row())
+        return self.lazy.row_info(row)
 
     def ids(self) -> list[int]:
-        """The ids shown, in order (of the rows fetched so far)."""
-        return [self.id_at(row) for row in range(self.rowCount())]
+        """The ids shown, in order."""
+        return self.lazy.shown_ids()
 
     # --- sorting -------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -106,39 +98,37 @@ class PaneProxy(QSortFilterProxyModel):
     def set_quick_filter(self, text: str) -> None:
         words = tuple(text.casefold().split())
         if words != self._words:
-            self._change_filter(lambda: setattr(self, "_words", words))
+            self._words = words
+            self._filter_changed()
 
     def is_filtering(self) -> bool:
         """Whether any filter is set (subclasses add theirs)."""
         return bool(self._words)
 
-    def _change_filter(self, change: Callable[[], None]) -> None:
-        """Apply a filter change, telling Qt in the way this Qt version expects."""
-        self._changing = True
-        try:
-            if hasattr(self, "beginFilterChange"):  # Qt 6.9+
-                self.beginFilterChange()
-                change()
-                self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-            else:
-                change()
-                self.invalidateRowsFilter()
-        finally:
-            self._changing = False
-        self._sync_load_all()
+    def _filter_changed(self) -> None:
+        if isinstance(self.sourceModel(), LazyTableModel):
+            make = self.row_filter if self.is_filtering() else None
+            self.lazy.set_row_filter(make, complete=self.fetch_all_on_filter)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
-        if source_parent.isValid():
-            return False
-        if self._words:
-            text = self.lazy.search_text(source_row)
-            if not all(word in text for word in self._words):
+    def row_filter(self) -> RowFilter | None:
+        """The filter as it stands, for the model to apply to its rows (maybe in a worker,
+        so it captures the settings now and reads nothing but the row)."""
+        words = self._words
+        record_ok = self.record_filter()
+        if not words and record_ok is None:
+            return None
+
+        def accept(text: str, record: Any) -> bool:
+            if not all(word in text for word in words):
                 return False
-        return self.accepts(source_row)
+            return record_ok is None or record_ok(record)
 
-    def accepts(self, source_row: int) -> bool:
-        """Filters beyond the quick filter; subclasses override."""
-        return True
+        return accept
+
+    def record_filter(self) -> RecordFilter | None:
+        """Filters beyond the quick filter, over the record each row keeps (the model's
+        ``_record``); None when there are none. Subclasses override."""
+        return None
 
 
 class TaskFilterProxy(PaneProxy):
@@ -161,31 +151,30 @@ class TaskFilterProxy(PaneProxy):
 
     def set_statuses(self, statuses: Iterable[TaskStatus] | None) -> None:
         """Show only tasks in these statuses (None: any status)."""
-        value = None if statuses is None else frozenset(statuses)
-        self._change_filter(lambda: setattr(self, "_statuses", value))
+        self._statuses = None if statuses is None else frozenset(statuses)
+        self._filter_changed()
 
     def set_open_only(self) -> None:
         """Show only open tasks (not completed or cancelled)."""
         self.set_statuses(s for s in TaskStatus if s.is_open)
 
     def set_priorities(self, priorities: Iterable[Priority] | None) -> None:
-        value = None if priorities is None else frozenset(priorities)
-        self._change_filter(lambda: setattr(self, "_priorities", value))
+        self._priorities = None if priorities is None else frozenset(priorities)
+        self._filter_changed()
 
     def set_thematics(self, thematics: Iterable[Thematic] | None) -> None:
-        value = None if thematics is None else frozenset(thematics)
-        self._change_filter(lambda: setattr(self, "_thematics", value))
+        self._thematics = None if thematics is None else frozenset(thematics)
+        self._filter_changed()
 
     def set_overdue_only(self, overdue_only: bool) -> None:
-        self._change_filter(lambda: setattr(self, "_overdue_only", bool(overdue_only)))
+        self._overdue_only = bool(overdue_only)
+        self._filter_changed()
 
     def clear_filters(self) -> None:
-        def clear() -> None:
-            self._words = ()
-            self._statuses = self._priorities = self._thematics = None
-            self._overdue_only = False
-
-        self._change_filter(clear)
+        self._words = ()
+        self._statuses = self._priorities = self._thematics = None
+        self._overdue_only = False
+        self._filter_changed()
 
     def is_filtering(self) -> bool:
         return (
@@ -194,17 +183,25 @@ class TaskFilterProxy(PaneProxy):
             or any(f is not None for f in (self._statuses, self._priorities, self._thematics))
         )
 
-    def accepts(self, source_row: int) -> bool:
-        info = self.lazy.row_info(source_row)
-        if info is None:
-            return not self.is_filtering()
-        if self._statuses is not None and info.status not in self._statuses:
-            return False
-        if self._priorities is not None and info.priority not in self._priorities:
-            return False
-        if self._thematics is not None and info.thematic not in self._thematics:
-            return False
-        return not (self._overdue_only and not info.is_overdue(self.today()))
+    def record_filter(self) -> RecordFilter | None:
+        statuses, priorities, thematics = self._statuses, self._priorities, self._thematics
+        overdue_only = self._overdue_only
+        if not overdue_only and statuses is None and priorities is None and thematics is None:
+            return None
+        today = self.today()
+
+        def accept(task: Any) -> bool:  # a tasks.TaskKey
+            if task is None:
+                return False
+            if statuses is not None and task.status not in statuses:
+                return False
+            if priorities is not None and task.priority not in priorities:
+                return False
+            if thematics is not None and task.thematic not in thematics:
+                return False
+            return not (overdue_only and not task.is_overdue(today))
+
+        return accept
 
     def today(self) -> dt.date:
         """Today as the task model sees it (so the filter and the due column agree)."""

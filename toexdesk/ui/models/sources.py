@@ -1,13 +1,16 @@
 """The source pane's table: reference, title, type, 3x5x2 grading (e.g. 1/B/P), marking,
-date obtained, attachments. Sources of the selected task, or of every task."""
+date obtained, attachments. Sources of the selected task, or of every task.
+
+Sorting and filtering read ``SourceKey`` records (``sources.source_keys``), not whole
+sources: the columns' ``display`` and ``sort_key`` read only attributes both have."""
 
 from __future__ import annotations
 
 from toexdesk.core.services import sources as source_svc
-from toexdesk.core.services.sources import SourceInfo
+from toexdesk.core.services.sources import SourceInfo, SourceKey
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.models.columns import Column, date_key, date_text, plain_tooltip
-from toexdesk.ui.models.lazy import TaskScopedTableModel
+from toexdesk.ui.models.scoped import TaskScopedTableModel
 
 
 def grading_text(src: SourceInfo) -> str:
@@ -96,3 +99,6 @@ class SourceTableModel(TaskScopedTableModel):
 
     def _read_rows(self, ws: Workspace, ids: list[int]) -> list[SourceInfo]:
         return source_svc.source_rows(ws, ids)
+
+    def _read_keys(self, ws: Workspace, ids: list[int]) -> list[SourceKey]:
+        return source_svc.source_keys(ws, ids)

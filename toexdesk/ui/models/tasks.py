@@ -11,10 +11,10 @@ from PySide6.QtWidgets import QStyle
 
 from toexdesk.core.enums import TaskStatus
 from toexdesk.core.services import tasks as task_svc
-from toexdesk.core.services.tasks import TaskInfo
+from toexdesk.core.services.tasks import TaskInfo, TaskKey
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.models.columns import Column, date_key, date_text, plain_tooltip
-from toexdesk.ui.models.lazy import LazyTableModel
+from toexdesk.ui.models.lazy import SYNC_ROWS, LazyTableModel
 
 OVERDUE = "Overdue"
 DUE_SOON = "Due soon"
@@ -27,7 +27,8 @@ def _days(n: int) -> str:
 
 class TaskTableModel(LazyTableModel):
     """Tasks in reference order. ``today`` is a callable so tests (and a window left open
-    past midnight) see the right overdue state."""
+    past midnight) see the right overdue state. Every row keeps its ``TaskKey`` for the task
+    filters (status, priority, thematic, overdue)."""
 
     def __init__(
         self,
@@ -36,7 +37,8 @@ class TaskTableModel(LazyTableModel):
         include_archived: bool = False,
         today: Callable[[], dt.date] = dt.date.today,
         page_size: int = 200,
-        cache_rows: int = 10_000,  # task filters read every row's record
+        cache_rows: int = 2_000,
+        sync_rows: int = SYNC_ROWS,
         parent: QObject | None = None,
     ) -> None:
         self.ws = ws
@@ -45,10 +47,19 @@ class TaskTableModel(LazyTableModel):
         super().__init__(
             lambda: task_svc.task_ids(ws, include_archived=include_archived),
             lambda ids: task_svc.task_rows(ws, ids),
+            fetch_keys=lambda ids: task_svc.task_keys(ws, ids),
             page_size=page_size,
             cache_rows=cache_rows,
+            sync_rows=sync_rows,
             parent=parent,
         )
+
+    def _record(self, info: TaskInfo | TaskKey) -> TaskKey:
+        return TaskKey.of(info)
+
+    def _report_failure(self, exc: BaseException) -> None:
+        if not self.ws.closed:  # closed: the workspace was locked and the pane is going
+            super()._report_failure(exc)
 
     # --- due column ----------------------------------------------------------------------
     def due_state(self, info: TaskInfo) -> str:
