@@ -794,6 +794,8 @@ def test_the_pane_says_sorting_while_a_big_pane_sorts(big_ws, qtbot):
     pane = SourcesPane(big_ws)
     qtbot.addWidget(pane)
     pane.show()
+    assert pane.count.text() == "0"  # no task chosen yet: empty, nothing read
+    pane.all_tasks.setChecked(True)
     assert pane.count.text() == f"{BIG:,}"
     pane.table.sortByColumn(col(pane.model, "title"), Qt.SortOrder.AscendingOrder)
     assert pane.count.text() == "Sorting…"

@@ -47,14 +47,11 @@ class EditingMixin:
         task_id = info.id if kind == "task" else info.task_id
         self.tasks.model.reload()
         self.tasks._update_count()
-        ids = self.tasks.proxy.ids()
-        if task_id in ids and task_id != self.tasks.current_id():
-            self.tasks.table.selectRow(ids.index(task_id))  # reloads sources and findings
-        else:
-            self._reload_task_panes()
+        if task_id == self.tasks.current_id() or not self.tasks.select_id(task_id):
+            self._reload_task_panes()  # (selecting another task reloads them itself)
         pane = {"source": self.sources, "finding": self.findings}.get(kind)
-        if pane is not None and info.id in pane.proxy.ids():
-            pane.table.selectRow(pane.proxy.ids().index(info.id))
+        if pane is not None:
+            pane.select_id(info.id)
 
     def _reload_task_panes(self) -> None:
         for pane in (self.sources, self.findings):

@@ -65,6 +65,8 @@ class Pane(QWidget):
         ):
             signal.connect(self._update_count)
         model.busy_changed.connect(self._update_count)  # "Sorting…" while a big pane sorts
+        model.busy_changed.connect(self._select_pending)
+        self._pending: int | None = None  # a record to select once a background reload ends
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addWidget(self.count)
@@ -98,6 +100,21 @@ class Pane(QWidget):
     def current_id(self) -> int | None:
         index = self.table.currentIndex()
         return self.proxy.id_at(index.row()) if index.isValid() else None
+
+    def select_id(self, record_id: int) -> bool:
+        """Select a record's row; if a big pane is still reloading in the background,
+        select it when the reload ends. False if it is not (or not yet) shown."""
+        ids = self.proxy.ids()
+        if record_id in ids:
+            self._pending = None
+            self.table.selectRow(ids.index(record_id))
+            return True
+        self._pending = record_id if self.model.busy else None
+        return False
+
+    def _select_pending(self, busy: str) -> None:
+        if not busy and self._pending is not None:
+            self.select_id(self._pending)
 
     def select_first(self) -> None:
         if self.proxy.rowCount():

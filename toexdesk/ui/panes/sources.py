@@ -40,9 +40,13 @@ class SourceDragProxy(PaneProxy):
         return sources_mime(self.ws.path, pairs)
 
 
+NO_TASK = -1  # no task has this id: the pane starts empty, not over every task's sources
+
+
 class SourcesPane(Pane):
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
-        super().__init__("Sources", SourceTableModel(ws, task_id=None), SourceDragProxy(ws), parent)
+        model = SourceTableModel(ws, task_id=NO_TASK)
+        super().__init__("Sources", model, SourceDragProxy(ws), parent)
         self.task_id: int | None = None
         self.all_tasks = QCheckBox("All tas&ks")
         self.all_tasks.setToolTip("Show the sources of every task, not only the selected one")
@@ -65,7 +69,10 @@ class SourcesPane(Pane):
 
     def _reload(self) -> None:
         model: SourceTableModel = self.model  # type: ignore[assignment]
-        model.set_task(None if self.all_tasks.isChecked() else self.task_id)
+        if self.all_tasks.isChecked():
+            model.set_task(None)  # None: every task's sources
+        else:
+            model.set_task(NO_TASK if self.task_id is None else self.task_id)
         self._update_count()
 
     def selected_ids(self) -> list[int]:
