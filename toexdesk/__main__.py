@@ -8,6 +8,11 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # In the one-file executable a text-extraction child re-runs the executable: this
+    # turns it into the child (and does nothing anywhere else). It must come first.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     args = list(sys.argv[1:] if argv is None else argv)
     from toexdesk import cli
 
