@@ -238,3 +238,25 @@ def test_settings_from_the_menu_apply_to_the_open_window(qtbot, demo_ws, app_dat
     window.lock()
     assert window.settings_action.isEnabled()  # no record content in the settings
     window.ws.close()
+
+
+def test_audit_view_of_a_finding_shows_its_citing_and_opening(qtbot, demo_ws, monkeypatch):
+    from toexdesk.core.services import findings
+    from toexdesk.ui.dialogs import audit as audit_dialog
+
+    window = make_window(qtbot, demo_ws)
+    pane = window.findings
+    pane.table.selectRow(0)
+    pane.table.setFocus()
+    finding_id = pane.current_id()
+    findings.get_finding(demo_ws, finding_id)  # opened once: a consultation
+    shown = []
+    monkeypatch.setattr(audit_dialog.AuditDialog, "exec", lambda self: shown.append(self))
+    monkeypatch.setattr(window, "_focused_pane", lambda: pane)  # offscreen: no real focus
+    window.audit_action.trigger()
+    (dialog,) = shown
+    qtbot.addWidget(dialog)
+    actions = [dialog.table.item(r, 4).text() for r in range(dialog.table.rowCount())]
+    assert actions == ["Collection", "Consultation"]
+    info = findings.get_finding(demo_ws, finding_id)
+    assert dialog.table.item(0, 5).text() == f"{info.task_reference}/{info.label}"

@@ -141,7 +141,9 @@ class PackDialog(QDialog):
         layout.addWidget(self.tasks)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
-        self.resize(640, 480)
+        self.resize(
+            self.fontMetrics().averageCharWidth() * 90, self.fontMetrics().lineSpacing() * 26
+        )
 
     def chosen(self) -> list[int]:
         items = (self.tasks.item(row) for row in range(self.tasks.count()))

@@ -60,7 +60,8 @@ class AuditDialog(QDialog):
         super().__init__(parent)
         self.ws = ws
         self.setWindowTitle(f"Audit trail — {label}")
-        self.resize(1000, 420)
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 140, self.fontMetrics().lineSpacing() * 24)
         events = ws_svc.audit_events(ws, record_type, record_id)
         self.table = QTableWidget(len(events), len(HEADERS))
         self.table.setAccessibleName(f"Audit events of {label}")

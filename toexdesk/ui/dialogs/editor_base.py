@@ -155,9 +155,12 @@ class RecordEditor(QDialog):
         return edit
 
     @staticmethod
-    def text_box(text: str = "", height: int = 80) -> QPlainTextEdit:
+    def text_box(text: str = "", lines: int = 4) -> QPlainTextEdit:
+        """A text box ``lines`` lines high at the current font (it grows with the system
+        font), allowed to stretch to three times that."""
         box = QPlainTextEdit(text)
         box.setTabChangesFocus(True)
+        height = box.fontMetrics().lineSpacing() * lines + 2 * box.frameWidth() + 8
         box.setMinimumHeight(height)
         box.setMaximumHeight(height * 3)
         return box

@@ -63,12 +63,12 @@ class TaskEditor(RecordEditor):
         self.marking = self.field("marking", "&Marking:", marking_combo())
         select(self.marking, marking)  # the default for new records (a setting)
         self.questions = self.field(
-            "research_questions", "Research &questions:", self.text_box(height=90)
+            "research_questions", "Research &questions:", self.text_box(lines=4)
         )
         self.gaps = self.field(
             "gaps",
             "&Gaps / further research:",
-            self.text_box(height=60),
+            self.text_box(lines=3),
             "What the research could not answer, and where to look next",
         )
         self.tags = self.field("tags", "T&ags:", TagEdit(workspace_svc.tag_names(ws)))
@@ -161,7 +161,7 @@ class SourceEditor(RecordEditor):
         self.conditions = self.field(
             "handling_conditions",
             "Handling c&onditions:",
-            self.text_box(height=60),
+            self.text_box(lines=3),
             "Required with handling code C: who may receive it and on what terms",
         )
         self.reference = self.field("reference", "&Reference / URL:", self.line())

@@ -89,7 +89,7 @@ class CitationTable(QTableWidget):
             head.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.setMinimumHeight(150)
+        self.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
         self.infos: dict[int, SourceInfo] = {}
 
     # --- rows ---------------------------------------------------------------------------
@@ -175,7 +175,8 @@ class SourcePicker(QDialog):
     def __init__(self, ws: Workspace, task_id: int, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Cite sources")
-        self.resize(760, 460)
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 110, self.fontMetrics().lineSpacing() * 26)
         self.pane = Pane("Sources", SourceTableModel(ws, task_id=task_id), PaneProxy())
         self.pane.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.pane.table.doubleClicked.connect(lambda _index: self.accept())
@@ -222,8 +223,8 @@ class FindingEditor(RecordEditor):
         current = finding_svc.get_finding(ws, finding_id) if finding_id is not None else None
         title = f"Finding {current.task_reference}/{current.label}" if current else "New finding"
         super().__init__(title, parent)
-        self.setMinimumWidth(720)
-        self.text = self.field("text", "&Finding:", self.text_box(height=110))
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
+        self.text = self.field("text", "&Finding:", self.text_box(lines=5))
         self.text.setToolTip("What the research shows, in one or a few sentences")
         self.phia = self.field("phia", "&Probability:", phia_combo(), PHIA_TIP)
         select(self.phia, Phia.REALISTIC_POSSIBILITY)

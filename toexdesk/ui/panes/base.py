@@ -125,5 +125,6 @@ class Pane(QWidget):
     def fit_columns(self) -> None:
         self.table.resizeColumnsToContents()
         for column, spec in enumerate(self.model.columns):
-            cap = 340 if spec.key in self.WIDE_COLUMNS else 170
+            em = self.table.fontMetrics().averageCharWidth()  # grows with the system font
+            cap = em * (48 if spec.key in self.WIDE_COLUMNS else 24)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
