@@ -223,7 +223,7 @@ class FindingEditor(RecordEditor):
         current = finding_svc.get_finding(ws, finding_id) if finding_id is not None else None
         title = f"Finding {current.task_reference}/{current.label}" if current else "New finding"
         super().__init__(title, parent)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 100)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 125)
         self.text = self.field("text", "&Finding:", self.text_box(lines=5))
         self.text.setToolTip("What the research shows, in one or a few sentences")
         self.phia = self.field("phia", "&Probability:", phia_combo(), PHIA_TIP)

@@ -126,5 +126,5 @@ class Pane(QWidget):
         self.table.resizeColumnsToContents()
         for column, spec in enumerate(self.model.columns):
             em = self.table.fontMetrics().averageCharWidth()  # grows with the system font
-            cap = em * (48 if spec.key in self.WIDE_COLUMNS else 24)
+            cap = em * (56 if spec.key in self.WIDE_COLUMNS else 30)
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), cap))
