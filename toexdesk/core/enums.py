@@ -184,6 +184,15 @@ class EntityKind(_Coded):
     PHONE = ("phone", "Phone")
     VEHICLE = ("vehicle", "Vehicle")
     ONLINE_ACCOUNT = ("online_account", "Online account")
+    BANK_ACCOUNT = ("bank_account", "Bank account")
+
+
+class ExtractionStatus(_Coded):
+    """Text extraction status of an attachment."""
+
+    PENDING = ("pending", "Not extracted yet")
+    OK = ("ok", "Text extracted")
+    FAILED = ("failed", "No text extracted")
 
 
 class AuditAction(_Coded):
