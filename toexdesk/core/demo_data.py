@@ -116,7 +116,8 @@ STATUS_WEIGHTS = dict(zip(TaskStatus, (1, 3, 1.5, 2, 0.5), strict=True))
 PRIORITY_WEIGHTS = dict(zip(Priority, (1, 2, 3, 1), strict=True))
 TYPE_WEIGHTS = dict(zip(SourceType, (4, 2, 3, 1.5, 1.5, 2), strict=True))
 PHIA_WEIGHTS = dict(zip(Phia, (0.3, 0.5, 1, 2, 3, 2, 1), strict=True))
-KIND_SHARES = dict(zip(EntityKind, (4, 1, 1.5, 1.5, 1, 1), strict=True))
+# Bank accounts come from entity spotting; the demo invents none.
+KIND_SHARES = dict(zip(EntityKind, (4, 1, 1.5, 1.5, 1, 1, 0), strict=True))
 # How much a task at each stage has collected, relative to one in progress.
 WORK_DONE = dict(zip(TaskStatus, (0.3, 1.0, 1.3, 1.4, 0.4), strict=True))
 # Grading habits per source type: weights of evaluation 1/2/3 and of assessment A–E, then
