@@ -96,3 +96,31 @@ def test_default_failure_handler_shows_the_message(qtbot, parent, monkeypatch):
     assert ("warning", "Wrong passphrase.") in shown
     critical = next(text for kind, text in shown if kind == "critical")
     assert "KeyError" in critical and "internal detail" not in critical
+
+
+def test_an_answer_for_a_closed_window_is_dropped_quietly(qtbot):
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+
+    window = QWidget()
+    release = threading.Event()
+    called = []
+
+    def work(op):
+        release.wait(5)
+        raise RuntimeError("the workspace was closed under it")
+
+    run_op(window, "Working…", work, called.append, called.append, progress=False)
+    window.deleteLater()  # e.g. a dialog closed by locking while its search ran
+    qtbot.waitUntil(lambda: not _alive(window), timeout=2000)
+    with qtbot.captureExceptions() as raised:
+        release.set()
+        qtbot.wait(300)
+    assert raised == [] and called == []
+
+
+def _alive(widget) -> bool:
+    from shiboken6 import isValid
+
+    return isValid(widget)

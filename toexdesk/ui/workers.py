@@ -19,6 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from shiboken6 import isValid
 
 from toexdesk import config
 from toexdesk.core.errors import Cancelled, ToexError
@@ -153,12 +154,25 @@ def run_op(
     """Run ``fn(op)`` on the thread pool; call back on the UI thread when it ends."""
     operation = Operation(parent, label, progress=progress, cancellable=cancellable)
 
+    def gone() -> bool:
+        """The window that asked was closed (e.g. by locking) while the work ran: the
+        answer has nobody to go to, and must not touch the deleted widgets."""
+        if isValid(operation):
+            return False
+        _RUNNING.discard(operation)
+        log.info("background operation ended after its window closed")
+        return True
+
     def succeeded(result: Any) -> None:
+        if gone():
+            return
         operation._finish()
         if on_success is not None:
             on_success(result)
 
     def failed(exc: BaseException) -> None:
+        if gone():
+            return
         operation._finish()
         (on_failure or (lambda e: show_failure(parent, e)))(exc)
 
