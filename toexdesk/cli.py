@@ -28,7 +28,8 @@ log = logging.getLogger("toexdesk.cli")
 ENV_PASSPHRASE = "TOEX_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 ENV_NEW_PASSPHRASE = "TOEX_NEW_PASSPHRASE"  # noqa: S105
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-COMMANDS = ("init", "info", "demo", "verify", "passwd", "report", "pack")
+COMMANDS = ("init", "info", "demo", "verify", "passwd", "report", "pack", "export")
+COMMANDS += ("backup", "restore")
 
 
 class UserError(ToexError):
@@ -119,6 +120,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from toexdesk.core.services import workspace
 
+    if args.against is not None:
+        return _verify_against(args)
     with _open(args.workspace, read_only=True) as ws:
         report = workspace.verify(ws)
     chain = report.chain
@@ -134,6 +137,75 @@ def cmd_verify(args: argparse.Namespace) -> int:
     first = report.integrity[0] if report.integrity else chain.problems[0].message
     print(f"toexdesk: error: verify failed: {first}", file=sys.stderr)
     return EXIT_USER
+
+
+def _verify_against(args: argparse.Namespace) -> int:
+    """Does the workspace's audit trail still extend the head an earlier backup or export
+    recorded? (A rewrite of the whole chain passes ``verify`` but not this.)"""
+    from toexdesk.core.services import anchors
+    from toexdesk.core.store.engine import open_workspace
+
+    passphrase = read_passphrase()  # a backup made before a passphrase change needs its own
+    with open_workspace(args.workspace, passphrase, read_only=True) as ws:
+        check = anchors.verify_against(ws, args.against, passphrase=passphrase)
+    if check.ok:
+        print(f"OK  {check.message}")
+        return EXIT_OK
+    print(f"AUDIT: {check.message}")
+    print(f"toexdesk: error: verify failed: {check.message}", file=sys.stderr)
+    return EXIT_USER
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from toexdesk.core.services import backups
+
+    progress = _progress_printer() if args.progress else None
+    with _open(args.workspace) as ws:
+        info = backups.backup_workspace(ws, args.dest, progress=progress)
+        removed = []
+        if args.keep is not None:
+            removed = backups.prune_backups(ws, info.path.parent, args.keep, spare=info.path)
+    print(
+        f"Backed up to {info.path} ({info.size_bytes / 1024:,.0f} KiB, audit event "
+        f"#{info.anchor.head_seq}, head {info.anchor.head_hash[:16]}…, {info.seconds:.1f} s)."
+    )
+    print(f"Audit anchor: {info.anchor_path}")
+    for path in removed:
+        print(f"Removed older backup {path.name}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from toexdesk.core.services import restore
+
+    progress = _progress_printer() if args.progress else None
+    try:
+        info = restore.restore_workspace(
+            args.workspace,
+            args.backup,
+            read_passphrase("Passphrase of the backup: "),
+            allow_other=args.other_workspace,
+            progress=progress,
+        )
+    except restore.OtherWorkspaceBackup as exc:
+        raise UserError(f"{exc} (Use --other-workspace to restore it anyway.)") from None
+    print(
+        f"Restored {info.path} from {info.backup.name} (audit event #{info.anchor.head_seq} "
+        f"of {info.anchor.when}); it opens with the backup's passphrase."
+    )
+    if info.kept_as is not None:
+        print(f"The file it replaced is kept as {info.kept_as}.")
+    return EXIT_OK
+
+
+def _keep_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"--keep takes a number from 1 to 100, not {text!r}")
+    return value
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
@@ -280,6 +352,39 @@ def cmd_pack(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from toexdesk.core.services import exports, tasks
+
+    with _open(args.workspace) as ws:
+        task_id = tasks.find_task_id(ws, args.task)
+        result = exports.export_task(
+            ws,
+            task_id,
+            args.to,
+            formats=args.format,
+            recipient=args.recipient,
+            purpose=args.purpose,
+            overwrite=args.overwrite,
+        )
+    for f in result.files:
+        print(f"Wrote {f.path} ({f.marking.label}, SHA-256 {f.sha256[:16]}…)")
+    print(f"Audit chain head {result.anchor} is in the manifest.")
+    return EXIT_OK
+
+
+def _export_formats(text: str) -> tuple[str, ...]:
+    """``pdf,docx,csv`` → the formats; an unknown one is a usage error (exit 2)."""
+    from toexdesk.core.services.exports import FORMATS
+
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in text.split(",") if f.strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or repr(text)} (choose from {','.join(FORMATS)})"
+        )
+    return wanted
+
+
 def _progress_printer() -> Callable[[int, int, str], None]:
     def show(done: int, total: int, message: str) -> None:
         print(
@@ -315,7 +420,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command("info", cmd_info, "show what a workspace holds (counts, no content)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    command("verify", cmd_verify, "check encryption HMACs, structure and the audit chain")
+    p = command("verify", cmd_verify, "check encryption HMACs, structure and the audit chain")
+    p.add_argument(
+        "--against",
+        type=Path,
+        metavar="FILE",
+        help="instead, check that the audit trail still extends the head recorded in FILE "
+        "(a backup, its .anchor.json, or an export manifest)",
+    )
     command(
         "passwd",
         cmd_passwd,
@@ -346,6 +458,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", type=Path, metavar="FILE", required=True, help="the PDF to write")
     p.add_argument("--title", required=True, help="the pack's title, printed on its cover")
     _product_options(p)
+
+    p = command("export", cmd_export, "export a task's products to a folder, with a manifest")
+    p.add_argument("task", metavar="TASK_REF", help="task reference, e.g. TX-2026-0042")
+    p.add_argument("--to", type=Path, required=True, metavar="DIR", help="the folder to write to")
+    p.add_argument(
+        "--format",
+        type=_export_formats,
+        required=True,
+        metavar="LIST",
+        help="comma-separated: pdf,docx,csv,xlsx,i2 (a SHA-256 manifest is always added)",
+    )
+    _product_options(p)
+
+    p = command("backup", cmd_backup, "make an encrypted, checked backup (same passphrase)")
+    p.add_argument(
+        "dest", type=Path, metavar="DEST", help="a folder (default name) or a new .toex file"
+    )
+    p.add_argument(
+        "--keep",
+        type=_keep_count,
+        metavar="N",
+        help="then keep only the newest N backups of this workspace in that folder",
+    )
+    p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    p = command("restore", cmd_restore, "replace the workspace by a backup (kept aside first)")
+    p.add_argument("backup", type=Path, metavar="BACKUP", help="the backup file (*.toex)")
+    p.add_argument(
+        "--other-workspace",
+        action="store_true",
+        help="allow a backup of another workspace (or when WS cannot be read)",
+    )
+    p.add_argument("--progress", action="store_true", help="show progress on stderr")
     return parser
 
 

@@ -126,6 +126,9 @@ class Settings:
     ui_state: dict[str, str] = field(default_factory=dict)  # base64 geometry/splitter blobs
     default_marking: str = Marking.OFFICIAL.value  # the marking new records start with
     analyst_name: str = ""  # prefills new workspaces' analyst; "" = the OS user name
+    backup_on_close: bool = False  # make an encrypted backup each time a workspace closes
+    backups_to_keep: int = 5  # automatic backups kept per workspace (1–100)
+    backup_folder: str = ""  # "" = <data folder>/backups/<workspace name>
 
     def add_recent(self, path: Path | str) -> None:
         entry = str(Path(path).resolve())
@@ -165,7 +168,22 @@ def load_settings(path: Path | None = None) -> Settings:
     if settings.default_marking not in {m.value for m in Marking}:
         settings.default_marking = defaults.default_marking
     settings.analyst_name = clean_analyst_name(settings.analyst_name)
+    settings.backups_to_keep = min(max(int(settings.backups_to_keep), 1), MAX_BACKUPS_TO_KEEP)
+    settings.backup_folder = settings.backup_folder.strip()
+    if "\x00" in settings.backup_folder:
+        settings.backup_folder = defaults.backup_folder
     return settings
+
+
+MAX_BACKUPS_TO_KEEP = 100
+
+
+def backup_folder(settings: Settings, workspace: Path | str) -> Path:
+    """Where automatic backups of ``workspace`` go: the folder set, or by default a folder
+    per workspace name in the app's data folder (made when first needed)."""
+    if settings.backup_folder:
+        return Path(settings.backup_folder).expanduser()
+    return data_dir() / "backups" / Path(workspace).stem
 
 
 MAX_ANALYST_NAME = 120

@@ -370,25 +370,17 @@ def test_user_text_in_a_tooltip_is_shown_literally(ws, qapp):
     assert "Conditions: &lt;i&gt;" in model.data(model.index(0, col(model, "grading")), TOOLTIP)
 
 
-def test_attachments_column_counts_each_sources_attachments(ws, qapp, monkeypatch):
-    from toexdesk.core.model import Attachment
+def test_attachments_column_counts_each_sources_attachments(ws, qapp, monkeypatch, tmp_path):
+    from toexdesk.core.services import capture
 
     task = tasks.create_task(ws, tasks.TaskDraft("T", "R", "other"))
     sources.create_sources(ws, task.id, [source_draft(1), source_draft(2)])
     first = sources.list_source_ids(ws, task.id)[0]
-    with session_scope(ws) as s:
-        for name in ("a.pdf", "b.txt"):
-            s.add(
-                Attachment(
-                    uid=name,
-                    source_id=first,
-                    original_name=name,
-                    media_type="text/plain",
-                    size=1,
-                    sha256="0" * 64,
-                    captured_by=ANALYST,
-                )
-            )
+    files = []
+    for name, body in (("a.txt", "first file"), ("b.txt", "second file")):
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        files.append(tmp_path / name)
+    assert all(r.ok for r in capture.capture_files(ws, first, files))
     model = SourceTableModel(ws, task.id)
     column = col(model, "attachments")
     assert texts(model, column) == ["2", "0"]

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import PASSPHRASE
 
+from toexdesk.core.store import migrations
+
 ROOT = Path(__file__).resolve().parents[2]
 NEW = "brand new passphrase 77"
 
@@ -89,7 +91,7 @@ def test_info_json_is_machine_readable(made):
     proc = run("info", str(made), "--json")
     data = json.loads(proc.stdout)
     assert data["analyst"] == "Ann Example" and data["tasks"] == 0
-    assert data["schema_revision"] == "0001"
+    assert data["schema_revision"] == migrations.HEAD_REVISION
 
 
 def test_missing_passphrase_without_terminal_is_a_user_error(made):
@@ -140,9 +142,18 @@ def test_bad_workspace_gives_one_line_and_leaves_file_untouched(made, kind, expe
     elif kind == "wrong-passphrase":
         passphrase = "definitely not it at all"
     elif kind == "corrupt":
+        import sqlcipher3
+
+        con = sqlcipher3.connect(str(made))
+        con.execute(f"PRAGMA key = '{PASSPHRASE}'")
+        # A page every open reads (the workspace row's), past the file's first page.
+        (page,) = con.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'workspace'"
+        ).fetchone()
+        con.close()
         data = bytearray(made.read_bytes())
-        middle = len(data) // 2
-        data[middle : middle + 32] = bytes(32)
+        start = 4096 * (page - 1) + 100
+        data[start : start + 32] = bytes(32)
         made.write_bytes(bytes(data))
     before = digest(made)
     command = "verify" if kind == "corrupt" else "info"

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -255,31 +256,67 @@ class Entity(_Tracked, Base):
     marking: Mapped[enums.Marking] = mapped_column(CodedEnum(enums.Marking))
 
 
+class Blob(Base):
+    """The bytes of a captured file, stored once per workspace in chunks, however many
+    sources it is attached to (attachments refer to it by its SHA-256)."""
+
+    __tablename__ = "blob"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BlobChunk(Base):
+    __tablename__ = "blob_chunk"
+    blob_id: Mapped[int] = mapped_column(
+        ForeignKey("blob.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class Attachment(_Tracked, Base):
-    """A captured file, stored encrypted inside the workspace in chunks."""
+    """A captured file on a source, with its provenance; the bytes are a shared ``Blob``.
+
+    A blob that no attachment refers to any more is deleted by a trigger (erasure)."""
 
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id", ondelete="CASCADE"), index=True)
+    blob_id: Mapped[int] = mapped_column(ForeignKey("blob.id"), index=True)
     original_name: Mapped[str] = mapped_column(String(500))
     media_type: Mapped[str] = mapped_column(String(120))
+    detected_type: Mapped[str] = mapped_column(String(16), default="unknown")  # FileType code
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     file_modified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     captured_by: Mapped[str] = mapped_column(String(200))
-    extracted_text: Mapped[str | None] = mapped_column(Text)
-    extraction_error: Mapped[str | None] = mapped_column(Text)
+    # Provenance: where and when the researcher obtained it (``created_at`` is the capture).
+    obtained_from: Mapped[str] = mapped_column(String(2000), default="")
+    obtained_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    exhibit_ref: Mapped[str] = mapped_column(String(100), default="")
+    extraction_status: Mapped[enums.ExtractionStatus] = mapped_column(
+        CodedEnum(enums.ExtractionStatus), default=enums.ExtractionStatus.PENDING
+    )
+    extraction_reason: Mapped[str] = mapped_column(Text, default="")
+    extraction_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
 
     source: Mapped[Source] = relationship(back_populates="attachments")
+    blob: Mapped[Blob] = relationship()
+    __table_args__ = (UniqueConstraint("source_id", "blob_id", name="uq_attachment_source_blob"),)
 
 
-class AttachmentChunk(Base):
-    __tablename__ = "attachment_chunk"
-    attachment_id: Mapped[int] = mapped_column(
-        ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True
-    )
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+class AttachmentText(Base):
+    """The extracted text of an attachment, in segments of a few thousand characters (cut
+    between words), each indexed for search on its own."""
+
+    __tablename__ = "attachment_text"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachment.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    __table_args__ = (UniqueConstraint("attachment_id", "seq", name="uq_attachment_text_segment"),)
 
 
 class AuditEvent(Base):

@@ -25,12 +25,17 @@ from toexdesk import APP_NAME, __version__, config
 from toexdesk.core.errors import ToexError
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace, open_workspace
+from toexdesk.ui.backup import BackupMixin
+from toexdesk.ui.capture import CaptureMixin
 from toexdesk.ui.dialogs import unsaved
+from toexdesk.ui.dialogs.attachments import AttachmentsDialog, wipe_external_copies
 from toexdesk.ui.dialogs.audit import AuditDialog
 from toexdesk.ui.dialogs.editor_base import RecordEditor
+from toexdesk.ui.dialogs.search import SearchDialog
 from toexdesk.ui.dialogs.settings import SettingsDialog
 from toexdesk.ui.editing import EditingMixin
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
+from toexdesk.ui.navigation import NavigationMixin
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
 from toexdesk.ui.panes.tasks import TasksPane
@@ -38,7 +43,9 @@ from toexdesk.ui.products import ProductsMixin
 from toexdesk.ui.workers import run_op
 
 
-class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
+class MainWindow(
+    EditingMixin, ProductsMixin, NavigationMixin, CaptureMixin, BackupMixin, QMainWindow
+):
     def __init__(
         self,
         ws: Workspace,
@@ -96,6 +103,9 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
         for pane in (self.tasks, self.sources, self.findings):
             pane.table.doubleClicked.connect(lambda _index, p=pane: self.edit_selected(p))
         self.findings.table.sources_dropped.connect(self._sources_dropped)
+        self.sources.table.files_dropped.connect(
+            lambda paths, source_id: self.capture(paths, source_id=source_id)
+        )
         self._restore_splitters()
         row = (
             self.tasks.proxy.ids().index(select_task)
@@ -133,6 +143,13 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
             "Idle lock, clipboard clearing, default marking, analyst name, recent workspaces",
             self.show_settings,
         )
+        self.backup_action = self._action(
+            "&Back up now…",
+            "Ctrl+Shift+K",
+            "An encrypted, integrity-checked copy of the workspace in a folder you choose",
+            self.back_up_now,
+        )
+        file_menu.addAction(self.backup_action)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
@@ -168,12 +185,26 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
             "Open the selected task, source or finding in its editor",
             self.edit_selected,
         )
+        self.files_action = self._action(
+            "Source fi&les…",
+            "Ctrl+Shift+O",
+            "The selected source's captured files: view them, spot entities, open externally",
+            self.show_attachments,
+        )
+        self.attach_action = self._action(
+            "&Attach files…",
+            "Ctrl+Shift+T",
+            "Capture files into the selected source, encrypted in the workspace",
+            self.attach_files,
+        )
         edit.addActions(
             [
                 self.new_task_action,
                 self.new_source_action,
                 self.new_finding_action,
                 self.edit_action,
+                self.attach_action,
+                self.files_action,
             ]
         )
         edit.addSeparator()
@@ -198,8 +229,15 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
             "Who did what to the selected record, and a check of the whole chain",
             self.show_audit,
         )
+        self.search_action = self._action(
+            "&Search…",
+            "Ctrl+K",
+            "Search tasks, sources, findings, entities and captured files",
+            self.show_search,
+        )
         view.addAction(self.queue_action)
         view.addAction(self.find_action)
+        view.addAction(self.search_action)
         view.addSeparator()
         view.addAction(self.audit_action)
         report = self.menuBar().addMenu("&Report")
@@ -283,6 +321,10 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
             self.audit_action,
             self.summary_action,
             self.pack_action,
+            self.search_action,
+            self.attach_action,
+            self.files_action,
+            self.backup_action,
         ]
 
     def lock(self) -> None:
@@ -297,6 +339,9 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
         for dialog in self.findChildren(AuditDialog):
             dialog.reject()
         self.close_products()
+        for dialog in (*self.findChildren(SearchDialog), *self.findChildren(AttachmentsDialog)):
+            dialog.close()  # they show record text
+        wipe_external_copies()  # decrypted copies opened in other programs
         self.split.setParent(None)
         self.split.deleteLater()  # the panes, their models and cached rows go with it
         self.ws.close()  # the key is forgotten
@@ -362,7 +407,10 @@ class MainWindow(EditingMixin, ProductsMixin, QMainWindow):
                 return
             for editor in dirty:
                 editor.discard()
+        if self.backup_before_closing(event):
+            return  # the window closes again when the backup is done
         self.close_products()
+        wipe_external_copies()
         self.save_state()
         self.clipboard.clear()
         self.idle.stop()

@@ -200,7 +200,7 @@ def briefing_pack(
     )
 
 
-PRODUCT_FORMATS = ("pdf", "docx", "print")
+PRODUCT_FORMATS = ("pdf", "docx", "print", "csv", "xlsx", "i2", "manifest")
 
 
 def record_disclosure(

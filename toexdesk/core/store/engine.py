@@ -358,6 +358,68 @@ def open_workspace(
     return ws
 
 
+def open_as_is(
+    path: Path | str,
+    passphrase: str | None = None,
+    *,
+    like: Workspace | None = None,
+    read_only: bool = True,
+) -> Workspace:
+    """Open a workspace file without migrating it: for checking and copying backups, whose
+    schema may be older (the next ordinary open upgrades them). A copy of the open workspace
+    ``like`` (same salt) is tried with its key first, which spares the KDF; then
+    ``passphrase``. A schema newer than this build knows is refused. Read-only, the file is
+    never changed."""
+    from toexdesk.core.store import migrations
+
+    path = Path(path)
+    salt = checks.inspect_file(path)[: keys.SALT_BYTES]
+    key = like._key if like is not None else None
+    candidates = [key] if key is not None and key.salt == salt else []
+    if passphrase is not None:
+        candidates.append(None)  # derived only if needed: the KDF is the slow part
+    if not candidates:
+        raise errors.WrongPassphrase(
+            f"{path.name} is not encrypted with this workspace's key; give its passphrase."
+        )
+    for i, candidate in enumerate(candidates):
+        if candidate is None:
+            assert passphrase is not None
+            candidate = keys.derive_key(passphrase, salt)
+        try:
+            _probe(path, candidate, read_only=read_only)
+        except errors.WrongPassphrase:
+            if i + 1 == len(candidates):
+                raise
+            continue
+        key = candidate
+        break
+    assert key is not None
+    ws = Workspace(path, _build_engine(path, key, read_only=read_only), key, read_only=read_only)
+    try:
+        with ws.engine.connect() as conn:
+            revision = migrations.current_revision(conn)
+        if revision is None:
+            raise errors.WorkspaceDamaged(f"{path} has no schema version: it is damaged.")
+        if revision != migrations.HEAD_REVISION and revision not in migrations.known_revisions():
+            raise errors.WorkspaceTooNew(
+                f"{path} was written by a newer TOEX Desk (schema {revision}); "
+                "update TOEX Desk to use it."
+            )
+        _load_identity(ws)
+    except errors.ToexError:
+        ws.close()
+        raise
+    except (sqlcipher3.DatabaseError, DBAPIError) as exc:
+        ws.close()
+        orig = getattr(exc, "orig", None) or exc
+        raise errors.WorkspaceDamaged(f"{path} is damaged ({checks.one_line(orig)}).") from None
+    except BaseException:
+        ws.close()
+        raise
+    return ws
+
+
 def integrity_problems(ws: Workspace) -> list[str]:
     """Run SQLCipher's page HMAC check and SQLite's integrity and foreign-key checks."""
     problems: list[str] = []

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -97,6 +98,25 @@ class SettingsDialog(QDialog):
             "Used to prefill the analyst of new workspaces (recorded with every audit "
             "event); left empty, the Windows user name is used"
         )
+        self.backup_on_close = QCheckBox("Back up when the workspace &closes")
+        self.backup_on_close.setChecked(settings.backup_on_close)
+        self.backup_on_close.setToolTip(
+            "An encrypted, integrity-checked copy each time a workspace closes after changes"
+        )
+        self.backups_to_keep = _spin(
+            "Backups to keep",
+            "How many automatic backups of each workspace to keep (the oldest go first)",
+            1,
+            100,
+            settings.backups_to_keep,
+            "",
+        )
+        self.backup_folder = QLineEdit(settings.backup_folder)
+        self.backup_folder.setAccessibleName("Backup folder")
+        self.backup_folder.setPlaceholderText("A folder per workspace in the data folder")
+        self.backup_folder.setToolTip(
+            "Where automatic backups go, e.g. a network drive; empty: the app's data folder"
+        )
         self.recent = QListWidget()
         self.recent.setAccessibleName("Recent workspaces")
         self.recent.setToolTip("The workspaces offered when TOEX Desk starts")
@@ -146,9 +166,12 @@ class SettingsDialog(QDialog):
             ("Clear copied &text after:", self.clipboard_seconds),
             ("Default &marking:", self.marking),
             ("&Analyst name:", self.analyst),
+            ("&Keep backups:", self.backups_to_keep),
+            ("Backup f&older:", self.backup_folder),
         )
         for text, widget in rows:
             form.addRow(self._label(text, widget), widget)
+        form.addRow("", self.backup_on_close)
         recent_buttons = QVBoxLayout()
         recent_buttons.addWidget(self.remove_button)
         recent_buttons.addWidget(self.clear_button)
@@ -207,6 +230,9 @@ class SettingsDialog(QDialog):
             default_marking=self.marking.currentData(),
             analyst_name=config.clean_analyst_name(self.analyst.text()),
             recent_workspaces=self.recent_entries(),
+            backup_on_close=self.backup_on_close.isChecked(),
+            backups_to_keep=self.backups_to_keep.value(),
+            backup_folder=self.backup_folder.text().strip(),
         )
 
     def accept(self) -> None:

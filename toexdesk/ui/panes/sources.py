@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QWidget
+from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QTableView, QWidget
 
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.dnd import SOURCES_MIME, sources_mime
@@ -40,10 +40,51 @@ class SourceDragProxy(PaneProxy):
         return sources_mime(self.ws.path, pairs)
 
 
+class SourcesTable(QTableView):
+    """Rows drag out (to cite them); files dragged in from the desktop are captured:
+    onto a source row, attached to it; below the rows, as new sources."""
+
+    files_dropped = Signal(list, object)  # [local paths], the source id under the drop or None
+
+    @staticmethod
+    def _files(event) -> list[str]:
+        mime = event.mimeData()
+        if not mime.hasUrls():
+            return []
+        return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
+
+    def dragEnterEvent(self, event) -> None:
+        if self._files(event):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if self._files(event):
+            index = self.indexAt(event.position().toPoint())
+            if index.isValid():
+                self.selectRow(index.row())
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event) -> None:
+        files = self._files(event)
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        index = self.indexAt(event.position().toPoint())
+        source_id = self.model().id_at(index.row()) if index.isValid() else None
+        self.files_dropped.emit(files, source_id)
+
+
 NO_TASK = -1  # no task has this id: the pane starts empty, not over every task's sources
 
 
 class SourcesPane(Pane):
+    table_class = SourcesTable
+
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
         model = SourceTableModel(ws, task_id=NO_TASK)
         super().__init__("Sources", model, SourceDragProxy(ws), parent)
@@ -57,10 +98,12 @@ class SourcesPane(Pane):
         QWidget.setTabOrder(self.filter, self.table)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setDragEnabled(True)
-        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.table.setAcceptDrops(True)
         self.table.setDefaultDropAction(Qt.DropAction.LinkAction)
         self.table.setToolTip(
-            "Drag sources onto a finding to cite them (Ctrl or Shift selects several)"
+            "Drag sources onto a finding to cite them (Ctrl or Shift selects several); drop "
+            "files here to capture them"
         )
 
     def show_task(self, task_id: int | None) -> None:

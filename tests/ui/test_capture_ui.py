@@ -1,0 +1,104 @@
+"""Capturing files from the window: dropped on a source, dropped below the sources, and
+Attach files…; provenance asked first; a results line per file, bad files included."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from toexdesk import config
+from toexdesk.core.services import attachments, sources, tasks
+from toexdesk.ui.capture import CaptureResults, ProvenanceDialog
+from toexdesk.ui.main_window import MainWindow
+
+
+def window_with_source(qtbot, ws):
+    task = tasks.create_task(ws, tasks.TaskDraft("Kestrel line", "DS Rowe", "county_lines"))
+    src = sources.create_source(
+        ws, task.id, sources.SourceDraft("Partner return", "partner_agency", "2", "B", "P")
+    )
+    window = MainWindow(ws, config.Settings())
+    qtbot.addWidget(window)
+    window.show()
+    return window, task, src
+
+
+def fill_provenance(obtained_from="Council housing system ref HX-1"):
+    def poll():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ProvenanceDialog):
+            QTimer.singleShot(20, poll)
+            return
+        dialog.obtained_from.setText(obtained_from)
+        dialog.exhibit.setText("EX/1")
+        dialog.accept()
+
+    QTimer.singleShot(0, poll)
+
+
+def drop_files(widget, paths, at: QPoint):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    actions = Qt.DropAction.CopyAction
+    enter = QDragEnterEvent(
+        at.toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
+    )
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(
+        widget,
+        QDropEvent(at.toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)),
+    )
+
+
+def results_of(qtbot, window) -> CaptureResults:
+    qtbot.waitUntil(lambda: window.findChild(CaptureResults) is not None, timeout=30_000)
+    return window.findChild(CaptureResults)
+
+
+def test_files_dropped_on_a_source_are_attached_with_provenance(qtbot, ws, tmp_path):
+    window, _task, src = window_with_source(qtbot, ws)
+    note = tmp_path / "visit-note.txt"
+    note.write_text("Visitors to flat 4 every hour; called 07700 900123.", encoding="utf-8")
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    table = window.sources.table
+    fill_provenance()
+    drop_files(
+        table.viewport(), [note, empty], table.visualRect(window.sources.proxy.index(0, 0)).center()
+    )
+    results = results_of(qtbot, window)
+    rows = [
+        [results.table.topLevelItem(i).text(c) for c in range(3)]
+        for i in range(results.table.topLevelItemCount())
+    ]
+    assert rows[0][:2] == ["visit-note.txt", "Captured"]
+    assert rows[1][1] == "Failed" and "Empty file (0 bytes)" in rows[1][2]
+    (info,) = attachments.list_attachments(ws, src.id)
+    assert info.original_name == "visit-note.txt"
+    assert info.obtained_from == "Council housing system ref HX-1" and info.exhibit_ref == "EX/1"
+
+
+def test_files_dropped_below_the_sources_become_new_sources(qtbot, ws, tmp_path):
+    window, task, _src = window_with_source(qtbot, ws)
+    report = tmp_path / "Open source report.txt"
+    report.write_text("Advert offering cash work at a car wash.", encoding="utf-8")
+    fill_provenance("https://example.org/advert/1")
+    drop_files(window.sources.table.viewport(), [report], QPoint(20, 300))
+    results_of(qtbot, window)
+    titles = [s.title for s in sources.list_sources(ws, task.id)]
+    assert len(titles) == 2 and any("Open source report" in t for t in titles)
+    assert window.sources.model.total == 2
+
+
+def test_attach_files_uses_the_file_dialog(qtbot, ws, tmp_path, monkeypatch):
+    window, _task, src = window_with_source(qtbot, ws)
+    window.sources.table.selectRow(0)
+    note = tmp_path / "note.txt"
+    note.write_text("A note.", encoding="utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(note)], ""))
+    fill_provenance()
+    window.attach_action.trigger()
+    results_of(qtbot, window)
+    assert [a.original_name for a in attachments.list_attachments(ws, src.id)] == ["note.txt"]

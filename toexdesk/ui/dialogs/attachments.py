@@ -1,0 +1,260 @@
+"""A source's captured files (Ctrl+Shift+O): each with its type, size and extraction result;
+viewed inside the app (text, image, PDF pages) — a consultation — or, deliberately, opened
+in another program from a private temporary copy that is deleted when the workspace locks
+or closes. What entity spotting finds in the text can be added as entities, linked to the
+source, in one click.
+
+Nothing here is written to disk except the external copy the user asks for."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from toexdesk.core import spotting
+from toexdesk.core.errors import ToexError
+from toexdesk.core.services import attachments as attachment_svc
+from toexdesk.core.services import entities as entity_svc
+from toexdesk.core.store.engine import Workspace
+from toexdesk.ui.pdf_pages import PdfPages
+from toexdesk.ui.workers import show_failure
+
+_EXTERNAL: list[Path] = []  # private folders holding external copies, wiped on lock/close
+ROLE = 256  # Qt.ItemDataRole.UserRole
+
+
+@atexit.register
+def wipe_external_copies() -> None:
+    """Delete every copy opened in another program (on lock, close and exit)."""
+    while _EXTERNAL:
+        folder = _EXTERNAL.pop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+class AttachmentsDialog(QDialog):
+    def __init__(self, ws: Workspace, source_id: int, label: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws, self.source_id = ws, source_id
+        self.setWindowTitle(f"Files of {label}")
+        self.files = QListWidget()
+        self.files.setAccessibleName("Captured files")
+        self.files.currentItemChanged.connect(lambda *_a: self._update_buttons())
+        self.files.itemActivated.connect(lambda _i: self.view())
+        self.view_button = QPushButton("&View")
+        self.view_button.setToolTip("Show the file here (recorded as a consultation)")
+        self.view_button.clicked.connect(self.view)
+        self.external_button = QPushButton("Open &externally…")
+        self.external_button.setToolTip(
+            "Write a decrypted copy to a private temporary folder and open it in its program"
+        )
+        self.external_button.clicked.connect(self.open_externally)
+        self.pages = QStackedWidget()
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setAccessibleName("File text")
+        self.image = QLabel()
+        self.image.setAccessibleName("File image")
+        self.image_scroll = QScrollArea()
+        self.image_scroll.setWidget(self.image)
+        self.image_scroll.setWidgetResizable(False)
+        self.note = QLabel("Choose a file and View it.")
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About the file")
+        for page in (self.text, self.image_scroll):
+            self.pages.addWidget(page)
+        self.spots = QTreeWidget()
+        self.spots.setAccessibleName("Spotted in the text")
+        self.spots.setHeaderLabels(["Spotted", "Kind", "Seen in"])
+        self.spots.setRootIsDecorated(False)
+        self.add_button = QPushButton("&Add as entity")
+        self.add_button.setToolTip("Record the chosen item as an entity mentioned in this source")
+        self.add_button.clicked.connect(self.add_entity)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.files)
+        row = QHBoxLayout()
+        row.addWidget(self.view_button)
+        row.addWidget(self.external_button)
+        column.addLayout(row)
+        column.addWidget(QLabel("Spotted in the text:"))
+        column.addWidget(self.spots)
+        column.addWidget(self.add_button)
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.note)
+        column.addWidget(self.pages)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setSizes([360, 640])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 150, self.fontMetrics().lineSpacing() * 34)
+        self._fill()
+
+    def _fill(self) -> None:
+        self.files.clear()
+        for info in attachment_svc.list_attachments(self.ws, self.source_id):
+            status = "" if info.extraction_status.value == "ok" else " · no text"
+            item = QListWidgetItem(
+                f"{info.original_name}\n{info.type_label} · {_size(info.size)}{status}"
+            )
+            item.setData(ROLE, info)
+            item.setToolTip(info.extraction_reason or info.type_label)
+            self.files.addItem(item)
+        if self.files.count():
+            self.files.setCurrentRow(0)
+        self._update_buttons()
+
+    def _current(self):
+        item = self.files.currentItem()
+        return item.data(ROLE) if item is not None else None
+
+    def _update_buttons(self) -> None:
+        has = self._current() is not None
+        self.view_button.setEnabled(has)
+        self.external_button.setEnabled(has)
+        self.add_button.setEnabled(self.spots.topLevelItemCount() > 0)
+
+    def view(self) -> None:
+        info = self._current()
+        if info is None:
+            return
+        try:
+            kind = info.detected_type.value
+            if kind in ("png", "jpeg"):
+                data = b"".join(attachment_svc.read_attachment(self.ws, info.id))
+                image = QImage.fromData(data)
+                self.image.setPixmap(QPixmap.fromImage(image))
+                self.image.adjustSize()
+                self.pages.setCurrentWidget(self.image_scroll)
+                text = ""
+            elif kind == "pdf":
+                data = b"".join(attachment_svc.read_attachment(self.ws, info.id))
+                pages = PdfPages(data)
+                try:
+                    image = pages.render(0, self.logicalDpiX())
+                finally:
+                    pages.close()
+                self.image.setPixmap(QPixmap.fromImage(image))
+                self.image.adjustSize()
+                self.pages.setCurrentWidget(self.image_scroll)
+                text = attachment_svc.attachment_text(self.ws, info.id)
+            else:
+                text = attachment_svc.attachment_text(self.ws, info.id)
+                self.text.setPlainText(text or "(no text was extracted from this file)")
+                self.pages.setCurrentWidget(self.text)
+        except ToexError as exc:
+            show_failure(self, exc)
+            return
+        extra = f" · {info.extraction_reason}" if info.extraction_reason else ""
+        self.note.setText(
+            f"{info.original_name} · {info.type_label} · {_size(info.size)} · captured "
+            f"{info.captured_at:%d %b %Y %H:%M} UTC by {info.captured_by}{extra}"
+        )
+        self._show_spots(text)
+
+    def _show_spots(self, text: str) -> None:
+        self.spots.clear()
+        for group in spotting.distinct(spotting.spot(text or ""))[:500]:
+            first = group.spans[0]
+            before, match, after = spotting.snippet(text, first[0], first[1], width=30)
+            item = QTreeWidgetItem([group.display, group.kind.value, f"…{before}{match}{after}…"])
+            item.setData(0, ROLE, group)
+            item.setToolTip(2, f"{len(group.spans)} time(s) in the text")
+            self.spots.addTopLevelItem(item)
+        self._update_buttons()
+
+    def add_entity(self) -> None:
+        item = self.spots.currentItem()
+        if item is None:
+            return
+        group = item.data(0, ROLE)
+        kind = group.entity_kind
+        if kind is None:
+            self.note.setText("This kind of item cannot be an entity yet.")
+            return
+        try:
+            existing = entity_svc.same_name(self.ws, kind, group.display)
+            entity = (
+                existing[0]
+                if existing
+                else entity_svc.create_entity(self.ws, entity_svc.EntityDraft(kind, group.display))
+            )
+            entity_svc.mention(self.ws, entity.id, source_id=self.source_id)
+        except ToexError as exc:
+            show_failure(self, exc)
+            return
+        said = "already recorded; now linked" if existing else "added"
+        self.note.setText(f"{group.display}: {said} to this source as {kind.label.lower()}.")
+
+    def open_externally(self) -> None:
+        info = self._current()
+        if info is None:
+            return
+        answer = QMessageBox.warning(
+            self,
+            "Open in another program",
+            "This writes a DECRYPTED copy of the file to a private temporary folder, for the "
+            "other program to read. TOEX Desk deletes it when the workspace locks or closes, "
+            "but the other program may keep its own copies. Open it?",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Open:
+            return
+        folder = Path(tempfile.mkdtemp(prefix="toexdesk-open-"))  # 0700: this user only
+        _EXTERNAL.append(folder)
+        from toexdesk.core.services.exports import safe_file_name
+
+        path = folder / safe_file_name(info.original_name)
+        try:
+            with open(path, "wb") as fh:
+                for chunk in attachment_svc.read_attachment(
+                    self.ws, info.id, justification="opened in another program"
+                ):
+                    fh.write(chunk)
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IRUSR)  # read-only: edits are not saved back
+        except (ToexError, OSError) as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            show_failure(self, exc if isinstance(exc, ToexError) else ToexError(str(exc)))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.note.setText(f"Opened a temporary copy of {info.original_name}; it goes on lock.")
