@@ -95,3 +95,28 @@ def test_closing_after_changes_backs_up_first(qtbot, ws, tmp_path):
     qtbot.waitUntil(lambda: len(list(folder.glob("*.toex"))) == 1, timeout=20_000)
     qtbot.waitUntil(lambda: ws.closed, timeout=20_000)
     assert not window.isVisible()
+
+
+def test_a_near_duplicate_is_offered_before_a_second_entity(qtbot, ws, tmp_path, monkeypatch):
+    window, _src = setup(qtbot, ws, tmp_path)
+    known = entities.create_entity(ws, entities.EntityDraft("vehicle", "AB12CDE"))
+    asked = []
+
+    def answer(parent, title, text, *a, **k):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    window.files_action.trigger()
+    dialog = window.findChild(AttachmentsDialog)
+    dialog.view()
+    row = next(
+        i
+        for i in range(dialog.spots.topLevelItemCount())
+        if dialog.spots.topLevelItem(i).text(0) == "AB12 CDE"
+    )
+    dialog.spots.setCurrentItem(dialog.spots.topLevelItem(row))
+    dialog.add_entity()
+    assert asked and "AB12CDE" in asked[0]
+    (only,) = entities.list_entities(ws, "vehicle")  # linked to it, not a second one
+    assert only.id == known.id and only.mentions == 1

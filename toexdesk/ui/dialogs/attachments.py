@@ -212,6 +212,8 @@ class AttachmentsDialog(QDialog):
             return
         try:
             existing = entity_svc.same_name(self.ws, kind, group.display)
+            if not existing:
+                existing = self._similar(kind, group.display)
             entity = (
                 existing[0]
                 if existing
@@ -223,6 +225,26 @@ class AttachmentsDialog(QDialog):
             return
         said = "already recorded; now linked" if existing else "added"
         self.note.setText(f"{group.display}: {said} to this source as {kind.label.lower()}.")
+
+    def _similar(self, kind, name: str) -> list:
+        """A near-duplicate already recorded (e.g. another spelling of the same number or
+        name): offer to link to it instead of recording a second entity."""
+        known = entity_svc.list_entities(self.ws, kind)
+        close = spotting.similar_names(name, [(e.id, e.name) for e in known], kind=kind, limit=1)
+        if not close:
+            return []
+        entity_id, other, score = close[0]
+        answer = QMessageBox.question(
+            self,
+            "A similar entity exists",
+            f"“{other}” is already recorded ({score:.0f} % alike). Link this source to it "
+            f"instead of recording “{name}” as a new {kind.label.lower()}?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return []
+        return [e for e in known if e.id == entity_id]
 
     def open_externally(self) -> None:
         info = self._current()
