@@ -25,6 +25,7 @@ def run(
     new: str | None = None,
     prefix: list[str] | None = None,
     data_dir: Path | None = None,
+    timeout: float = 120,
 ):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TOEX_")}
     env["PYTHONPATH"] = str(ROOT)
@@ -41,7 +42,7 @@ def run(
         text=True,
         env=env,
         stdin=subprocess.DEVNULL,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 

@@ -6,40 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import PASSPHRASE
 from pdf_reader import one_spaced, read
+from test_cli import one_error_line, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PURPOSE = "Weekly tasking meeting: next steps on county lines"
 RECIPIENT = "DS Farah Lindqvist, Regional Tasking Group"
-
-
-def run(*args: str, data_dir: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOEX_")}
-    env |= {"PYTHONPATH": str(ROOT), "TOEX_DATA_DIR": str(data_dir), "TOEX_PASSPHRASE": PASSPHRASE}
-    return subprocess.run(
-        [sys.executable, "-m", "toexdesk", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
-
-
-def one_error_line(proc) -> str:
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("toexdesk: error: "), lines[0]
-    return lines[0]
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import PASSPHRASE
 from openpyxl import load_workbook
+from test_cli import one_error_line, run
 
 from toexdesk.core.enums import Marking
 from toexdesk.core.errors import Cancelled, ExportFailed, RecordNotFound, ValidationError
@@ -773,24 +774,7 @@ def test_kill_9_during_an_export_leaves_no_file_under_the_real_name(tmp_path):
 
 # --- the command line ----------------------------------------------------------------------------
 def run_cli(*args: str, data_dir: Path, prefix: list[str] | None = None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TOEX_")}
-    env |= {"PYTHONPATH": str(ROOT), "TOEX_DATA_DIR": str(data_dir), "TOEX_PASSPHRASE": PASSPHRASE}
-    return subprocess.run(
-        [*(prefix or []), sys.executable, "-m", "toexdesk", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=180,
-        check=False,
-    )
-
-
-def one_error_line(proc) -> str:
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("toexdesk: error: "), lines[0]
-    return lines[0]
+    return run(*args, data_dir=data_dir, prefix=prefix, timeout=180)
 
 
 def cli_disclosures(path: Path) -> list:
