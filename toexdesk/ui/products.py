@@ -25,7 +25,7 @@ from toexdesk.core.services import reports as report_svc
 from toexdesk.core.services import tasks as task_svc
 from toexdesk.core.store.engine import Workspace
 from toexdesk.ui.dialogs.preview import Product, ProductPreview
-from toexdesk.ui.workers import run_op
+from toexdesk.ui.workers import run_op, show_failure
 
 
 def _quiet(*_args) -> None:
@@ -186,8 +186,6 @@ class ProductsMixin:
         try:
             dialog = PackDialog(self.ws, self.tasks.current_id(), self)
         except ToexError as exc:
-            from toexdesk.ui.workers import show_failure
-
             show_failure(self, exc)
             return
         if dialog.exec() != QDialog.DialogCode.Accepted:
