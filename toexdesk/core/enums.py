@@ -211,3 +211,26 @@ def grading_code(
 ) -> str:
     """The compact 3x5x2 code as analysts write it, e.g. ``1/B/P``."""
     return f"{evaluation.code}/{assessment.code}/{handling.code}"
+
+
+class LogKind(_Coded):
+    """Research log entry kind."""
+
+    SEARCH = ("search", "Search run")
+    SYSTEM_CHECK = ("system_check", "System checked")
+    DECISION = ("decision", "Decision")
+
+
+class CheckOutcome(_Coded):
+    """Result of a check."""
+
+    FOUND = ("found", "Material found")
+    NIL_RETURN = ("nil", "Nil return")
+    NOT_APPLICABLE = ("n/a", "Not applicable")
+
+
+class ScheduleItemKind(_Coded):
+    """What an unused-material schedule item lists."""
+
+    SOURCE = ("source", "Source")
+    LOG_ENTRY = ("log", "Research log entry")

@@ -171,6 +171,10 @@ class Task(_Tracked, Base):
     # Per-task counters for S1, S2… and F1, F2…: numbers are never reused within a task.
     last_source_number: Mapped[int] = mapped_column(Integer, default=0)
     last_finding_number: Mapped[int] = mapped_column(Integer, default=0)
+    # Unused-material schedule item numbers, never reused (they stay stable across versions).
+    last_schedule_number: Mapped[int] = mapped_column(Integer, default=0)
+    # MoPI: when the task must next be reviewed for retention (None: no date set).
+    review_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
 
     sources: Mapped[list[Source]] = relationship(back_populates="task", passive_deletes=True)
     findings: Mapped[list[Finding]] = relationship(back_populates="task", passive_deletes=True)
@@ -194,6 +198,7 @@ class Source(_Tracked, Base):
     handling: Mapped[enums.HandlingCode] = mapped_column(CodedEnum(enums.HandlingCode))
     handling_conditions: Mapped[str] = mapped_column(Text, default="")
     marking: Mapped[enums.Marking] = mapped_column(CodedEnum(enums.Marking))
+    review_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
 
     task: Mapped[Task] = relationship(back_populates="sources")
     attachments: Mapped[list[Attachment]] = relationship(
@@ -339,3 +344,73 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     __table_args__ = (Index("ix_audit_event_record", "record_type", "record_id"),)
+
+
+class ResearchLogEntry(Base):
+    """One line of a task's research log: a search run (written automatically), a system
+    checked (entered by the researcher, nil returns included) or a decision with its reason.
+
+    Append-only: triggers refuse UPDATE, and DELETE while its task exists (erasing the
+    task erases its log)."""
+
+    __tablename__ = "research_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    analyst: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[enums.LogKind] = mapped_column(CodedEnum(enums.LogKind))
+    system: Mapped[str] = mapped_column(String(300), default="")  # system or place checked
+    detail: Mapped[str] = mapped_column(Text, default="")  # what was searched / decided
+    outcome: Mapped[enums.CheckOutcome | None] = mapped_column(CodedEnum(enums.CheckOutcome))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ScheduleItem(Base):
+    """A numbered item of a task's unused-material schedule. The number is given the first
+    time the item is scheduled and never changes or is reused."""
+
+    __tablename__ = "schedule_item"
+    task_id: Mapped[int] = mapped_column(
+        ForeignKey("task.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[enums.ScheduleItemKind] = mapped_column(CodedEnum(enums.ScheduleItemKind))
+    item_uid: Mapped[str] = mapped_column(String(32))
+    __table_args__ = (UniqueConstraint("task_id", "item_uid", name="uq_schedule_item_uid"),)
+
+
+class ExchangeState(Base):
+    """The content hash of a record as last exchanged in a bundle (sent or received): the
+    common base that tells "changed here", "changed there" and "changed on both sides"."""
+
+    __tablename__ = "exchange_state"
+    uid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    exchanged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReceivedEvent(Base):
+    """An audit event of another workspace, received with a bundle: the history of the
+    records it carried, kept as it was (this workspace's own chain records the combination).
+    Field names only, never values, like ``AuditEvent``."""
+
+    __tablename__ = "received_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin_workspace: Mapped[str] = mapped_column(String(32))
+    origin_seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[str] = mapped_column(String(32))
+    analyst: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_uid: Mapped[str] = mapped_column(String(32), default="", index=True)
+    record_ref: Mapped[str] = mapped_column(String(64), default="")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    recipient: Mapped[str] = mapped_column(String(300), default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")
+    hash: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (
+        UniqueConstraint("origin_workspace", "origin_seq", name="uq_received_event_origin"),
+    )
