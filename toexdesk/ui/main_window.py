@@ -43,8 +43,24 @@ from toexdesk.ui.products import ProductsMixin
 from toexdesk.ui.workers import run_op
 
 
+class _MenuHooks:
+    """The end of the chain of ``_add_menu_items``: each mixin that brings menu actions
+    overrides it, calls ``super()`` and adds its actions to ``self.menus`` ("file", "edit", "view", "report"), and
+    lists in ``self.workspace_actions`` those that need the workspace open (disabled while
+    locked)."""
+
+    def _add_menu_items(self) -> None:
+        pass
+
+
 class MainWindow(
-    EditingMixin, ProductsMixin, NavigationMixin, CaptureMixin, BackupMixin, QMainWindow
+    EditingMixin,
+    ProductsMixin,
+    NavigationMixin,
+    CaptureMixin,
+    BackupMixin,
+    _MenuHooks,
+    QMainWindow,
 ):
     def __init__(
         self,
@@ -71,6 +87,7 @@ class MainWindow(
         self.clipboard = ClipboardGuard(settings.clipboard_clear_seconds * 1000, self)
         self.idle = IdleWatcher(settings.auto_lock_minutes * 60_000, self)
         self.idle.idle.connect(self.lock)
+        self.workspace_actions: list[QAction] = []
         self._build_menus()
         self._build_panes()
         if "geometry" in settings.ui_state:
@@ -257,6 +274,8 @@ class MainWindow(
         help_menu = self.menuBar().addMenu("&Help")
         about = self._action("&About TOEX Desk", "F1", "Version and workspace details", self._about)
         help_menu.addAction(about)
+        self.menus = {"file": file_menu, "edit": edit, "view": view, "report": report}
+        self._add_menu_items()
 
     def _focus_filter(self) -> None:
         self.tasks.filter.setFocus()
@@ -325,6 +344,7 @@ class MainWindow(
             self.attach_action,
             self.files_action,
             self.backup_action,
+            *self.workspace_actions,
         ]
 
     def lock(self) -> None:
