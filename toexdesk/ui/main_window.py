@@ -45,9 +45,9 @@ from toexdesk.ui.workers import run_op
 
 class _MenuHooks:
     """The end of the chain of ``_add_menu_items``: each mixin that brings menu actions
-    overrides it, calls ``super()`` and adds its actions to ``self.menus`` ("file", "edit", "view", "report"), and
-    lists in ``self.workspace_actions`` those that need the workspace open (disabled while
-    locked)."""
+    overrides it, calls ``super()``, adds its actions to ``self.menus`` ("file", "edit",
+    "view", "report") and lists in ``self.workspace_actions`` those that need the workspace
+    open (disabled while locked)."""
 
     def _add_menu_items(self) -> None:
         pass
