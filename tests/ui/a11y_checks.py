@@ -310,3 +310,35 @@ def build_preview(qtbot, ws):
 
     product = summary_product(ws, first_task(ws).id)
     return show(qtbot, ProductPreview(ws, product))
+
+
+def build_attachments(qtbot, ws):
+    """A source's files with a two-page PDF shown (page controls visible)."""
+    import tempfile
+    from pathlib import Path
+
+    from reportlab.pdfgen import canvas
+
+    from toexdesk.core.services import capture, sources
+    from toexdesk.ui.dialogs.attachments import AttachmentsDialog
+
+    src = sources.list_sources(ws, first_task(ws).id)[0]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "return.pdf"
+        pdf = canvas.Canvas(str(path))
+        for n in (1, 2):
+            pdf.drawString(72, 720, f"Page {n}: 07700 900{n:03d}")
+            pdf.showPage()
+        pdf.save()
+        capture.capture_files(ws, src.id, [path])
+    dialog = AttachmentsDialog(ws, src.id, "the source")
+    dialog.view()
+    return show(qtbot, dialog)
+
+
+def build_search(qtbot, ws):
+    from toexdesk.ui.dialogs.search import SearchDialog
+
+    dialog = SearchDialog(ws, None)
+    dialog.query.setText("line")
+    return show(qtbot, dialog)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from a11y_checks import (
+    build_attachments,
     build_audit,
     build_disclosure,
     build_error,
@@ -17,6 +18,7 @@ from a11y_checks import (
     build_main_window,
     build_pack_dialog,
     build_preview,
+    build_search,
     build_settings,
     build_source_editor,
     build_source_picker,
@@ -57,6 +59,8 @@ NAMES = [
     Case("disclosure", build_disclosure),
     Case("pack", build_pack_dialog),
     Case("preview", build_preview),
+    Case("attachments", build_attachments),
+    Case("search", build_search),
 ]
 TABS = NAMES  # the same windows (a known violation would get its own Case with ``why``)
 

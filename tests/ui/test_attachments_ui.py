@@ -120,3 +120,99 @@ def test_a_near_duplicate_is_offered_before_a_second_entity(qtbot, ws, tmp_path,
     assert asked and "AB12CDE" in asked[0]
     (only,) = entities.list_entities(ws, "vehicle")  # linked to it, not a second one
     assert only.id == known.id and only.mentions == 1
+
+
+def _pdf(path, pages: int) -> None:
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    for n in range(1, pages + 1):
+        pdf.drawString(72, 720, f"Page {n}: handset 07700 900{n:03d} at LS1 4AP")
+        pdf.showPage()
+    pdf.save()
+
+
+def _choose(dialog, text: str) -> None:
+    for row in range(dialog.files.count()):
+        if dialog.files.item(row).text().startswith(text):
+            dialog.files.setCurrentRow(row)
+            return
+    raise AssertionError(f"no {text!r} in the list")
+
+
+def test_a_pdf_is_read_page_by_page_and_its_spots_shown_in_place(qtbot, ws, tmp_path):
+    window, src = setup(qtbot, ws, tmp_path)
+    _pdf(tmp_path / "return.pdf", 3)
+    (result,) = capture.capture_files(ws, src.id, [tmp_path / "return.pdf"])
+    assert result.ok, result
+    window.files_action.trigger()
+    dialog = window.findChild(AttachmentsDialog)
+    _choose(dialog, "return.pdf")
+    dialog.view()
+    viewer = dialog.viewer
+    assert viewer.page_total == 3 and viewer.page == 0
+    assert viewer.pdf_bar.isVisibleTo(dialog) and "3 pages" in dialog.note.text()
+    first = viewer.image.pixmap().toImage()
+    viewer.next_button.click()
+    assert viewer.page == 1 and viewer.page_box.value() == 2
+    assert viewer.image.pixmap().toImage() != first  # another page drawn
+    viewer.page_box.setValue(3)
+    assert viewer.page == 2 and not viewer.next_button.isEnabled()
+    viewer.go_to(99)  # clamped, not an error
+    assert viewer.page == 2
+    # The spotted number from page 2 is shown in the extracted text, selected.
+    item = next(
+        dialog.spots.topLevelItem(i)
+        for i in range(dialog.spots.topLevelItemCount())
+        if dialog.spots.topLevelItem(i).text(0) == "07700 900002"
+    )
+    dialog.show_spot(item)
+    assert viewer.pages.currentWidget() is viewer.text and viewer.text_button.isChecked()
+    assert viewer.text.textCursor().selectedText() == "07700 900002"
+    dialog.close()
+    assert viewer.page_total == 0  # the document is let go with the dialog
+
+
+def test_a_damaged_pdf_or_image_is_said_in_the_viewer_not_raised(qtbot, ws, tmp_path):
+    window, src = setup(qtbot, ws, tmp_path)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.7\n1 0 obj <</Type /Catalog>> endobj\n" * 3)
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    results = capture.capture_files(ws, src.id, [tmp_path / "broken.pdf", tmp_path / "broken.png"])
+    assert all(r.ok for r in results), results  # captured, even if no text came out
+    window.files_action.trigger()
+    dialog = window.findChild(AttachmentsDialog)
+    _choose(dialog, "broken.pdf")
+    dialog.view()
+    assert "cannot be drawn" in dialog.viewer.text.toPlainText()
+    assert not dialog.viewer.pdf_bar.isVisibleTo(dialog)
+    _choose(dialog, "broken.png")
+    dialog.view()
+    assert "cannot be shown" in dialog.viewer.text.toPlainText()
+
+
+def test_spotting_in_the_sources_notes(qtbot, ws, tmp_path):
+    window, src = setup(qtbot, ws, tmp_path)
+    sources.update_source(
+        ws,
+        src.id,
+        description="Handler uses 07700 900777 and e-mail runner.k@example.org.",
+        reference="Partner ref PA/0042",
+    )
+    window.files_action.trigger()
+    dialog = window.findChild(AttachmentsDialog)
+    _choose(dialog, "Notes of this source")
+    assert not dialog.external_button.isEnabled()  # notes are not a file
+    dialog.view()
+    assert "07700 900777" in dialog.viewer.text.toPlainText()
+    assert workspace.audit_events(ws, "source")[-1].action == "consultation"
+    spotted = {
+        dialog.spots.topLevelItem(i).text(0): dialog.spots.topLevelItem(i)
+        for i in range(dialog.spots.topLevelItemCount())
+    }
+    assert {"07700 900777", "runner.k@example.org"} <= set(spotted)
+    dialog.show_spot(spotted["runner.k@example.org"])
+    assert dialog.viewer.text.textCursor().selectedText() == "runner.k@example.org"
+    dialog.spots.setCurrentItem(spotted["07700 900777"])
+    dialog.add_entity()
+    (entity,) = entities.list_entities(ws, "phone")
+    assert entity.name == "07700 900777" and entity.mentions == 1

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from toexdesk.core.enums import Marking
 from toexdesk.core.services import capture as capture_svc
+from toexdesk.ui.widgets.dates import DateEdit
 from toexdesk.ui.workers import run_op
 
 OUTCOME_WORDS = {
@@ -52,7 +52,7 @@ class ProvenanceDialog(QDialog):
         self.obtained_from.setPlaceholderText("e.g. PND enquiry 2026/0042, or https://…")
         self.has_date = QCheckBox("Obtained on:")
         self.has_date.setToolTip("When the file was obtained, if not today")
-        self.obtained_on = QDateEdit(QDate.currentDate())
+        self.obtained_on = DateEdit(QDate.currentDate())
         self.obtained_on.setAccessibleName("Obtained on")
         self.obtained_on.setDisplayFormat("yyyy-MM-dd")
         self.obtained_on.setCalendarPopup(True)

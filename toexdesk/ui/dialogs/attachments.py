@@ -1,8 +1,10 @@
 """A source's captured files (Ctrl+Shift+O): each with its type, size and extraction result;
-viewed inside the app (text, image, PDF pages) — a consultation — or, deliberately, opened
-in another program from a private temporary copy that is deleted when the workspace locks
-or closes. What entity spotting finds in the text can be added as entities, linked to the
-source, in one click.
+viewed inside the app (text, image, PDF page by page) — a consultation — or, deliberately,
+opened in another program from a private temporary copy that is deleted when the workspace
+locks or closes. The source's own notes (description, reference, handling conditions) are
+the last entry. What entity spotting finds in a file's text or in the notes is listed with
+where it was seen (double-click shows it in place) and can be added as an entity, linked to
+the source, in one click.
 
 Nothing here is written to disk except the external copy the user asks for."""
 
@@ -17,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -25,11 +27,8 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSplitter,
-    QStackedWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -40,12 +39,14 @@ from toexdesk.core import spotting
 from toexdesk.core.errors import ToexError
 from toexdesk.core.services import attachments as attachment_svc
 from toexdesk.core.services import entities as entity_svc
+from toexdesk.core.services import sources as source_svc
 from toexdesk.core.store.engine import Workspace
-from toexdesk.ui.pdf_pages import PdfPages
+from toexdesk.ui.widgets.file_view import FileView
 from toexdesk.ui.workers import show_failure
 
 _EXTERNAL: list[Path] = []  # private folders holding external copies, wiped on lock/close
 ROLE = 256  # Qt.ItemDataRole.UserRole
+NOTES = "notes"  # the list entry for the source's own notes
 
 
 @atexit.register
@@ -81,24 +82,17 @@ class AttachmentsDialog(QDialog):
             "Write a decrypted copy to a private temporary folder and open it in its program"
         )
         self.external_button.clicked.connect(self.open_externally)
-        self.pages = QStackedWidget()
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setAccessibleName("File text")
-        self.image = QLabel()
-        self.image.setAccessibleName("File image")
-        self.image_scroll = QScrollArea()
-        self.image_scroll.setWidget(self.image)
-        self.image_scroll.setWidgetResizable(False)
+        self.viewer = FileView()
+        self.text = self.viewer.text
         self.note = QLabel("Choose a file and View it.")
         self.note.setWordWrap(True)
         self.note.setAccessibleName("About the file")
-        for page in (self.text, self.image_scroll):
-            self.pages.addWidget(page)
         self.spots = QTreeWidget()
         self.spots.setAccessibleName("Spotted in the text")
         self.spots.setHeaderLabels(["Spotted", "Kind", "Seen in"])
         self.spots.setRootIsDecorated(False)
+        self.spots.setToolTip("Double-click an item to see it where it was seen")
+        self.spots.itemActivated.connect(lambda item, _col: self.show_spot(item))
         self.add_button = QPushButton("&Add as entity")
         self.add_button.setToolTip("Record the chosen item as an entity mentioned in this source")
         self.add_button.clicked.connect(self.add_entity)
@@ -110,14 +104,14 @@ class AttachmentsDialog(QDialog):
         row.addWidget(self.view_button)
         row.addWidget(self.external_button)
         column.addLayout(row)
-        column.addWidget(QLabel("Spotted in the text:"))
+        column.addWidget(QLabel("Spotted in the text or notes:"))
         column.addWidget(self.spots)
         column.addWidget(self.add_button)
         right = QWidget()
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.note)
-        column.addWidget(self.pages)
+        column.addWidget(self.viewer, 1)
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
@@ -138,8 +132,11 @@ class AttachmentsDialog(QDialog):
             item.setData(ROLE, info)
             item.setToolTip(info.extraction_reason or info.type_label)
             self.files.addItem(item)
-        if self.files.count():
-            self.files.setCurrentRow(0)
+        notes = QListWidgetItem("Notes of this source\ndescription, reference, conditions")
+        notes.setData(ROLE, NOTES)
+        notes.setToolTip("Spot phones, e-mails, postcodes… in what was written about the source")
+        self.files.addItem(notes)
+        self.files.setCurrentRow(0)
         self._update_buttons()
 
     def _current(self):
@@ -147,47 +144,61 @@ class AttachmentsDialog(QDialog):
         return item.data(ROLE) if item is not None else None
 
     def _update_buttons(self) -> None:
-        has = self._current() is not None
-        self.view_button.setEnabled(has)
-        self.external_button.setEnabled(has)
+        current = self._current()
+        self.view_button.setEnabled(current is not None)
+        self.external_button.setEnabled(current not in (None, NOTES))
         self.add_button.setEnabled(self.spots.topLevelItemCount() > 0)
 
     def view(self) -> None:
         info = self._current()
         if info is None:
             return
+        if info == NOTES:
+            self._view_notes()
+            return
         try:
             kind = info.detected_type.value
+            text = ""
             if kind in ("png", "jpeg"):
                 data = b"".join(attachment_svc.read_attachment(self.ws, info.id))
-                image = QImage.fromData(data)
-                self.image.setPixmap(QPixmap.fromImage(image))
-                self.image.adjustSize()
-                self.pages.setCurrentWidget(self.image_scroll)
-                text = ""
+                self.viewer.show_image(data)
             elif kind == "pdf":
                 data = b"".join(attachment_svc.read_attachment(self.ws, info.id))
-                pages = PdfPages(data)
-                try:
-                    image = pages.render(0, self.logicalDpiX())
-                finally:
-                    pages.close()
-                self.image.setPixmap(QPixmap.fromImage(image))
-                self.image.adjustSize()
-                self.pages.setCurrentWidget(self.image_scroll)
                 text = attachment_svc.attachment_text(self.ws, info.id)
+                self.viewer.show_pdf(data, text)
             else:
                 text = attachment_svc.attachment_text(self.ws, info.id)
-                self.text.setPlainText(text or "(no text was extracted from this file)")
-                self.pages.setCurrentWidget(self.text)
+                self.viewer.show_text(text, "(no text was extracted from this file)")
         except ToexError as exc:
             show_failure(self, exc)
             return
         extra = f" · {info.extraction_reason}" if info.extraction_reason else ""
+        pages = f" · {self.viewer.page_total} pages" if self.viewer.page_total > 1 else ""
         self.note.setText(
-            f"{info.original_name} · {info.type_label} · {_size(info.size)} · captured "
+            f"{info.original_name} · {info.type_label} · {_size(info.size)}{pages} · captured "
             f"{info.captured_at:%d %b %Y %H:%M} UTC by {info.captured_by}{extra}"
         )
+        self._show_spots(text)
+
+    def _view_notes(self) -> None:
+        """The source's description, reference and handling conditions (a consultation)."""
+        try:
+            src = source_svc.get_source(self.ws, self.source_id)
+        except ToexError as exc:
+            show_failure(self, exc)
+            return
+        parts = [
+            (label, value.strip())
+            for label, value in (
+                ("Description", src.description),
+                ("Reference", src.reference),
+                ("Handling conditions", src.handling_conditions),
+            )
+            if value.strip()
+        ]
+        text = "\n\n".join(f"{label}:\n{value}" for label, value in parts)
+        self.viewer.show_text(text, "(nothing is written about this source yet)")
+        self.note.setText(f"Notes of {src.task_reference}/{src.label}: {src.title}")
         self._show_spots(text)
 
     def _show_spots(self, text: str) -> None:
@@ -197,9 +208,18 @@ class AttachmentsDialog(QDialog):
             before, match, after = spotting.snippet(text, first[0], first[1], width=30)
             item = QTreeWidgetItem([group.display, group.kind.value, f"…{before}{match}{after}…"])
             item.setData(0, ROLE, group)
-            item.setToolTip(2, f"{len(group.spans)} time(s) in the text")
+            item.setToolTip(2, f"{len(group.spans)} time(s); double-click to see it in place")
             self.spots.addTopLevelItem(item)
         self._update_buttons()
+
+    def show_spot(self, item: QTreeWidgetItem) -> None:
+        """Show where a spotted item was seen: its first place selected in the text; again
+        for the next place."""
+        group = item.data(0, ROLE)
+        shown = item.data(1, ROLE) or 0
+        start, end = group.spans[shown % len(group.spans)]
+        item.setData(1, ROLE, shown + 1)
+        self.viewer.show_span(start, end)
 
     def add_entity(self) -> None:
         item = self.spots.currentItem()
@@ -280,3 +300,7 @@ class AttachmentsDialog(QDialog):
             return
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
         self.note.setText(f"Opened a temporary copy of {info.original_name}; it goes on lock.")
+
+    def done(self, result: int) -> None:
+        self.viewer.clear()  # drop the file's pixels and text with the dialog
+        super().done(result)

@@ -12,7 +12,6 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -28,6 +27,7 @@ from toexdesk.core.errors import ToexError, ValidationError
 from toexdesk.ui.dialogs import unsaved
 from toexdesk.ui.dialogs.unsaved import form_state
 from toexdesk.ui.style import MessageLabel
+from toexdesk.ui.widgets.dates import DateEdit
 
 
 def combo(
@@ -60,7 +60,7 @@ class OptionalDate(QWidget):
         self.enabled.setToolTip(none_text)
         self.enabled.setAccessibleName(none_text)
         self.setFocusProxy(self.enabled)
-        self.edit = QDateEdit()
+        self.edit = DateEdit()
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat("yyyy-MM-dd")
         self.edit.setAccessibleName(name)

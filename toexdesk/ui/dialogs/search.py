@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QHBoxLayout,
     QLabel,
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from toexdesk.core.services import search as search_svc
 from toexdesk.core.store.engine import Workspace
+from toexdesk.ui.widgets.dates import DateEdit
 from toexdesk.ui.workers import run_op
 
 HIT_ROLE = Qt.ItemDataRole.UserRole
@@ -126,7 +126,7 @@ class SearchDialog(QDialog):
         self.grading.addItem("Any grading", ANY)
         for code, words in (("1", "reliable"), ("2", "untested"), ("3", "not reliable")):
             self.grading.addItem(f"{code} – {words}", code)
-        self.since = QDateEdit()
+        self.since = DateEdit()
         self.since.setAccessibleName("Obtained or made since")
         self.since.setToolTip("Only records obtained (or made) on or after this date")
         self.since.setCalendarPopup(True)
