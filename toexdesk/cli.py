@@ -122,6 +122,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     if args.against is not None:
         return _verify_against(args)
+    if args.rebuild_index:
+        from toexdesk.core.services import search
+
+        with _open(args.workspace) as ws:
+            rows = search.rebuild_search_index(ws, justification="verify --rebuild-index")
+        print(f"OK  search index rebuilt: {rows:,} entries")
     with _open(args.workspace, read_only=True) as ws:
         report = workspace.verify(ws)
     chain = report.chain
@@ -132,6 +138,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return EXIT_OK
     for problem in report.integrity:
         print(f"DAMAGED: {problem}")
+    if any("search index" in p or "search_index" in p for p in report.integrity):
+        print("The search index is rebuilt from the records by: toexdesk verify WS --rebuild-index")
     for problem in chain.problems:
         print(f"AUDIT: {problem.message}")
     first = report.integrity[0] if report.integrity else chain.problems[0].message
@@ -427,6 +435,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="instead, check that the audit trail still extends the head recorded in FILE "
         "(a backup, its .anchor.json, or an export manifest)",
+    )
+    p.add_argument(
+        "--rebuild-index",
+        action="store_true",
+        help="first rebuild the full-text search index from the records (a repair; audited)",
     )
     command(
         "passwd",

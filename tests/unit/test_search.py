@@ -444,3 +444,73 @@ def test_capture_and_search_leave_nothing_in_the_temporary_folder(ws, case, tmp_
     assert beside == [ws.path.name]  # no journal, WAL or temporary file left beside it
     assert b"ZEBRA-MARKER" not in ws.path.read_bytes()
     assert os.path.getsize(ws.path) > 300_000  # the marker text really is inside
+
+
+def test_verify_finds_a_gap_or_stale_entry_in_the_index_and_the_cli_rebuilds_it(ws, case):
+    from test_cli import one_error_line, run
+
+    from toexdesk.core.services import workspace
+
+    assert workspace.verify(ws).ok
+    source_id = case["s1"].id if "s1" in case else sources.list_sources(ws, case["t1"].id)[0].id
+    with ws.engine.begin() as conn:  # lose one source's entry, and leave one for a ghost
+        conn.execute(
+            text("DELETE FROM search_index WHERE rowid = (1099511627776 - :id) * 8 + 2"),
+            {"id": source_id},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO search_index(rowid, record_type, task_id, record_id, title, body, "
+                "extra) VALUES ((1099511627776 - 99999) * 8 + 3, 'finding', '', 99999, '', "
+                "'ghost words', '')"
+            )
+        )
+    report = workspace.verify(ws)
+    assert not report.ok
+    assert report.integrity == (
+        "search index: 1 sources are not in it",
+        "search index: 1 entries point to findings that no longer exist",
+    )
+    path = ws.path
+    ws.close()
+    proc = run("verify", str(path))
+    assert proc.returncode == 1 and "--rebuild-index" in proc.stdout
+    assert "search index" in one_error_line(proc)
+    proc = run("verify", str(path), "--rebuild-index")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "search index rebuilt" in proc.stdout
+
+
+def test_verify_reports_a_damaged_index_structure(ws, case):
+    from toexdesk.core.services import workspace
+
+    with ws.engine.begin() as conn:
+        conn.execute(text("UPDATE search_index_data SET block = zeroblob(length(block))"))
+    report = workspace.verify(ws)
+    assert any("fts5" in p.casefold() for p in report.integrity), report.integrity
+    search.rebuild_search_index(ws, justification="repair")
+    assert workspace.verify(ws).ok
+
+
+def test_the_rebuild_makes_the_index_the_migration_made(ws, case):
+    """``store.search_index`` keeps the current copy of what migration 0002 indexes and how
+    it creates the table: the two must not drift apart."""
+    import importlib.util
+
+    from toexdesk.core.store import search_index as current
+
+    path = Path(current.__file__).parent / "migrations" / "versions" / "0002_capture_and_search.py"
+    spec = importlib.util.spec_from_file_location("migration_0002", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert {t: v[:7] for t, v in migration.INDEXED.items()} == current.INDEXED  # less "watched"
+
+    def table_sql() -> str:
+        with ws.engine.connect() as conn:
+            return conn.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'search_index'")
+            ).scalar_one()
+
+    made_by_migration = table_sql()
+    search.rebuild_search_index(ws, justification="repair")
+    assert table_sql() == made_by_migration == current.CREATE_TABLE

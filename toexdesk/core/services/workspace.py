@@ -20,7 +20,7 @@ from toexdesk.core.model import (
     Task,
     WorkspaceMeta,
 )
-from toexdesk.core.store import audit, engine, keys
+from toexdesk.core.store import audit, engine, keys, search_index
 from toexdesk.core.store.engine import Workspace, session_scope
 from toexdesk.core.store.migrations import current_revision
 
@@ -99,11 +99,14 @@ class VerifyReport:
 
 
 def verify(ws: Workspace) -> VerifyReport:
-    """Check every page's HMAC, the database structure, and the audit chain."""
+    """Check every page's HMAC, the database structure, the search index (structure, and
+    every record in it once) and the audit chain."""
     problems = tuple(engine.integrity_problems(ws))
     try:
         with session_scope(ws, write=False) as s:
             chain = audit.verify_chain(s)
+            if not problems:  # a damaged file would only repeat its damage here
+                problems = tuple(search_index.problems(s.connection()))
     except errors.WorkspaceDamaged as exc:
         unreadable = audit.ChainProblem(0, "unreadable", f"the audit trail cannot be read: {exc}")
         chain = audit.ChainReport(0, 0, "", (unreadable,))

@@ -99,10 +99,26 @@ def _folded(expr: str) -> str:
     )
 
 
+# As migration 0002 created it (the same words: a test compares them).
+CREATE_TABLE = (
+    "CREATE VIRTUAL TABLE search_index USING fts5("
+    "record_type, task_id, record_id UNINDEXED, title, body, extra, "
+    "tokenize = 'unicode61 remove_diacritics 2')"
+)
+RANKING = (
+    "INSERT INTO search_index(search_index, rank) "
+    "VALUES ('rank', 'bm25(0.0, 0.0, 0.0, 4.0, 1.0, 2.0)')"
+)
+
+
 def rebuild(conn: Connection) -> int:
-    """Empty the index and index every record again (repair); returns the rows indexed.
-    Runs in the caller's transaction."""
-    conn.execute(text("DELETE FROM search_index"))
+    """Make the index afresh and index every record again (repair); returns the rows
+    indexed. Runs in the caller's transaction. The table is dropped and created again (not
+    emptied), so a damaged index is replaced too; the triggers that keep it up to date are
+    on the data tables and stay."""
+    conn.execute(text("DROP TABLE IF EXISTS search_index"))
+    conn.execute(text(CREATE_TABLE))
+    conn.execute(text(RANKING))
     for table, (code, kind, record_id, task_id, *texts) in INDEXED.items():
         indexed = ", ".join(_folded(t.format(r="x")) for t in texts)
         rows = (
@@ -113,3 +129,34 @@ def rebuild(conn: Connection) -> int:
         conn.execute(text(f"INSERT INTO search_index({_COLUMNS}) {rows}"))
     conn.execute(text("INSERT INTO search_index(search_index) VALUES ('optimize')"))
     return conn.execute(text("SELECT count(*) FROM search_index")).scalar_one()
+
+
+_PLURAL = {"entity": "entities", "attachment_text": "segments of extracted text"} | {
+    t: f"{t}s" for t in ("task", "source", "finding", "attachment")
+}
+
+
+def problems(conn: Connection) -> list[str]:
+    """Records missing from the index and index entries whose record is gone, counted per
+    table; empty when every record is in it once. (The index's own structure is checked by
+    ``PRAGMA integrity_check``, which covers FTS5 tables.) Reads only; ``rebuild`` repairs."""
+    found: list[str] = []
+    for table, (code, *_rest) in INDEXED.items():
+        missing = conn.execute(
+            text(
+                f"SELECT count(*) FROM {table} AS x WHERE NOT EXISTS "  # noqa: S608 (constants)
+                f"(SELECT 1 FROM search_index WHERE rowid = ({ROWID_BASE} - x.id) * 8 + {code})"
+            )
+        ).scalar_one()
+        stale = conn.execute(
+            text(
+                f"SELECT count(*) FROM search_index AS i WHERE i.rowid % 8 = {code} "  # noqa: S608
+                f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE id = {ROWID_BASE} - i.rowid / 8)"
+            )
+        ).scalar_one()
+        what = _PLURAL.get(table, table)
+        if missing:
+            found.append(f"search index: {missing} {what} are not in it")
+        if stale:
+            found.append(f"search index: {stale} entries point to {what} that no longer exist")
+    return found
