@@ -85,3 +85,20 @@ def test_window_bench_runs_and_scrolls_to_the_end(tmp_path):
     assert scroll["rows_fetched"] == scroll["rows_total"] == 250
     assert scroll["pages_inserted"] >= 1
     assert data["runs"]["all"][0]["source_rows_total"] == 250
+
+
+def test_capture_bench_captures_one_of_every_kind_and_finds_each(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = tmp_path / "capture.json"
+    script = str(ROOT / "tests" / "perf" / "bench_capture.py")
+    proc = subprocess.run(
+        [sys.executable, script, "--files", "11", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert figures["outcomes"] == {"captured": 11} and figures["not_found"] == 0
