@@ -102,3 +102,78 @@ def test_attach_files_uses_the_file_dialog(qtbot, ws, tmp_path, monkeypatch):
     window.attach_action.trigger()
     results_of(qtbot, window)
     assert [a.original_name for a in attachments.list_attachments(ws, src.id)] == ["note.txt"]
+
+
+def test_every_kind_of_bad_file_dropped_at_once_gets_its_own_line(qtbot, ws, tmp_path):
+    """Requirement 6 from the window: a 0-byte file, a lying extension, ZIP bombs inside
+    DOCX and XLSX, a PDF with a broken xref, a huge single-line text, an MSG that is not
+    OLE and a file that vanished while the drop was being confirmed, with a good file last.
+    Each gets its own line; the good one is stored; what was stored before is unchanged."""
+    import hashlib
+
+    import extract_factory as make
+
+    window, _task, src = window_with_source(qtbot, ws)
+    earlier = tmp_path / "earlier.txt"
+    earlier.write_text("Stored before the bad batch: 07700 900321.", encoding="utf-8")
+    (stored,) = attachments.capture_files(ws, src.id, [earlier])
+
+    def stored_copy() -> tuple:
+        data = b"".join(attachments.read_attachment(ws, stored.attachment.id))
+        return hashlib.sha256(data).hexdigest(), attachments.list_attachments(ws, src.id)[:1]
+
+    before = stored_copy()
+    files = {
+        "empty.pdf": b"",
+        "liar.docx": b"Plain text that only calls itself a Word document.",
+        "bomb.docx": make.declare_size(make.docx_bytes(), "word/document.xml", 3 * 2**30),
+        "bomb.xlsx": make.billion_laughs_xlsx(),
+        "broken.pdf": make.pdf_with_broken_xref(recoverable=False),
+        "one-line.txt": b"x" * (6 * 2**20),
+        "not-ole.msg": bytes(range(256)) * 8,  # binary, but no OLE compound file
+        "vanishing.txt": b"Gone before the capture starts.",
+        "good.csv": b"name,phone\nAlex Example,07700 900456\n",
+    }
+    paths = []
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(tmp_path / name)
+
+    def confirm_after_the_file_vanishes():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, ProvenanceDialog):
+            QTimer.singleShot(20, confirm_after_the_file_vanishes)
+            return
+        (tmp_path / "vanishing.txt").unlink()
+        dialog.accept()
+
+    QTimer.singleShot(0, confirm_after_the_file_vanishes)
+    table = window.sources.table
+    drop_files(table.viewport(), paths, table.visualRect(window.sources.proxy.index(0, 0)).center())
+    results = results_of(qtbot, window)
+    rows = {
+        results.table.topLevelItem(i).text(0): (
+            results.table.topLevelItem(i).text(1),
+            results.table.topLevelItem(i).text(2),
+        )
+        for i in range(results.table.topLevelItemCount())
+    }
+    assert list(rows) == list(files)  # one line per file, in the order dropped
+    assert rows["empty.pdf"] == ("Failed", "Empty file (0 bytes): nothing to capture")
+    assert rows["liar.docx"][0] == "Captured" and "content is a Plain text" in rows["liar.docx"][1]
+    assert rows["vanishing.txt"][0] == "Failed" and "moved or deleted" in rows["vanishing.txt"][1]
+    assert rows["good.csv"][0] == "Captured"
+    # Hostile content is still captured (the evidence is kept) with why there is no text.
+    for name, why in (
+        ("bomb.docx", "ZIP bomb"),
+        ("bomb.xlsx", "entit"),
+        ("broken.pdf", "PDF"),
+        ("not-ole.msg", "not an Outlook message"),
+    ):
+        assert rows[name][0] == "Captured", (name, rows[name])
+        assert why.casefold() in rows[name][1].casefold(), (name, rows[name])
+    assert rows["one-line.txt"][0] == "Captured"
+    names = {a.original_name: a for a in attachments.list_attachments(ws, src.id)}
+    assert set(names) == {"earlier.txt"} | set(files) - {"empty.pdf", "vanishing.txt"}
+    assert names["one-line.txt"].extraction_truncated  # cut at the text limit, not refused
+    assert stored_copy() == before
