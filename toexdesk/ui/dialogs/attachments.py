@@ -206,8 +206,9 @@ class AttachmentsDialog(QDialog):
         for group in spotting.distinct(spotting.spot(text or ""))[:500]:
             first = group.spans[0]
             before, match, after = spotting.snippet(text, first[0], first[1], width=30)
-            item = QTreeWidgetItem([group.display, group.kind.value, f"…{before}{match}{after}…"])
+            item = QTreeWidgetItem([group.display, group.kind.label, f"{before}{match}{after}"])
             item.setData(0, ROLE, group)
+            item.setToolTip(0, group.display)
             item.setToolTip(2, f"{len(group.spans)} time(s); double-click to see it in place")
             self.spots.addTopLevelItem(item)
         self._update_buttons()

@@ -7,8 +7,8 @@ in the view instead of failing."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut, QTextCursor
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QImage, QKeySequence, QPalette, QPixmap, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -42,6 +42,7 @@ class FileView(QWidget):
         self.image_scroll.setWidget(self.image)
         self.image_scroll.setWidgetResizable(False)
         self.image_scroll.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.image_scroll.setBackgroundRole(QPalette.ColorRole.Mid)  # a page stands out
         self.pages = QStackedWidget()
         self.pages.addWidget(self.text)
         self.pages.addWidget(self.image_scroll)
@@ -67,7 +68,7 @@ class FileView(QWidget):
         self.zoom_out.setText("−")
         self.zoom_out.setAccessibleName("Zoom out")
         self.zoom_out.setToolTip("Zoom out (Ctrl+-)")
-        self.zoom_out.clicked.connect(lambda: self.set_zoom(self.zoom / 1.25))
+        self.zoom_out.clicked.connect(lambda: self.set_zoom(self.zoom * 0.8))
         self.zoom_in = QToolButton()
         self.zoom_in.setText("+")
         self.zoom_in.setAccessibleName("Zoom in")
@@ -113,6 +114,16 @@ class FileView(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda factor=factor: self.set_zoom(self.zoom * factor))
         self.page = 0
+        self._fit = False
+        self._refit = QTimer(self, singleShot=True, interval=60)  # once a resize settles
+        self._refit.timeout.connect(self._apply_fit)
+
+    def _apply_fit(self) -> None:
+        if self._pdf is not None and self._fit:
+            zoom = self._fit_width()
+            if abs(zoom - self.zoom) > 0.01:
+                self.zoom = zoom
+                self._render()
 
     # -- what is shown ---------------------------------------------------------------------
     def show_text(self, text: str, empty: str = "(no text)") -> None:
@@ -152,6 +163,8 @@ class FileView(QWidget):
         self.page_box.blockSignals(False)
         self.page_count.setText(f"of {len(self._pdf)}")
         self.pdf_bar.show()
+        self._fit = True  # fit the width (also after a resize) until the user zooms
+        self.zoom = self._fit_width()
         self.page = -1
         self.go_to(0)
         return True
@@ -173,7 +186,21 @@ class FileView(QWidget):
         self.prev_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < len(self._pdf) - 1)
 
+    def _fit_width(self) -> float:
+        """The zoom at which the first page fills the width of the view (at most 100 %)."""
+        width_pt = self._pdf.sizes[0].width() if self._pdf is not None else 0
+        room = self.image_scroll.viewport().width() - 2 * self.fontMetrics().averageCharWidth()
+        if width_pt <= 0 or room <= 0:
+            return 1.0
+        return max(0.25, min(1.0, room / (width_pt / 72 * self.logicalDpiX())))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._pdf is not None and self._fit:
+            self._refit.start()
+
     def set_zoom(self, zoom: float) -> None:
+        self._fit = False
         self.zoom = max(0.25, min(zoom, 4.0))
         if self._pdf is not None:
             self._render()
