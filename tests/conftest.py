@@ -16,19 +16,38 @@ PASSPHRASE = "correct horse battery staple"
 ANALYST = "Test Analyst"
 
 # --- no network -------------------------------------------------------------------------
-# An audit hook sees every socket operation in this process, whichever library makes it.
+# Two guards, armed for every test:
+# 1. An audit hook sees every socket operation made through Python in this process, whichever
+#    library makes it, and fails the test at the first one. Local (AF_UNIX) sockets are
+#    allowed: they cannot leave the machine (multiprocessing may use them to talk to its
+#    helper processes).
+# 2. After the test, every socket this process still holds is looked up in the kernel's
+#    tables (/proc/self/net): an internet socket opened by native code (Qt, SQLCipher,
+#    PDFium), which the audit hook cannot see, fails the test too.
+# Qt's own local sockets: none under the offscreen platform the tests use. On a desktop Qt
+# talks to the display server over a local socket (X11/Wayland on Linux, none on Windows);
+# QtNetwork is never imported (test_no_network.py checks) and the exe build excludes it.
 _NETWORK_EVENTS = {
     "socket.connect",
     "socket.bind",
     "socket.getaddrinfo",
     "socket.gethostbyname",
+    "socket.gethostbyaddr",
     "socket.sendto",
+    "socket.sendmsg",
 }
 _guard = {"armed": False}
 
 
+def _is_local(args: tuple) -> bool:
+    import socket
+
+    sock = args[0] if args else None
+    return isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX
+
+
 def _network_hook(event: str, args: tuple) -> None:
-    if _guard["armed"] and event in _NETWORK_EVENTS:
+    if _guard["armed"] and event in _NETWORK_EVENTS and not _is_local(args):
         _guard["armed"] = False  # let pytest report without tripping again
         raise RuntimeError(f"network access attempted in a test: {event} {args[1:]!r}")
 
@@ -36,11 +55,42 @@ def _network_hook(event: str, args: tuple) -> None:
 sys.addaudithook(_network_hook)
 
 
+def internet_sockets() -> list[str]:
+    """This process's open sockets that are internet ones (TCP, UDP, raw; IPv4 or IPv6),
+    as "tcp 127.0.0.1:8080"-style lines; empty where /proc is missing (not Linux)."""
+    net = Path("/proc/self/net")
+    fds = Path("/proc/self/fd")
+    if not net.is_dir() or not fds.is_dir():
+        return []
+    inodes = set()
+    for fd in fds.iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table in ("tcp", "tcp6", "udp", "udp6", "raw", "raw6"):
+        try:
+            lines = (net / table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[9] in inodes:
+                found.append(f"{table} local {fields[1]} remote {fields[2]}")
+    return found
+
+
 @pytest.fixture(autouse=True)
 def no_network():
+    before = set(internet_sockets())
     _guard["armed"] = True
     yield
     _guard["armed"] = False
+    opened = [s for s in internet_sockets() if s not in before]
+    assert not opened, f"the test left internet sockets open: {opened}"
 
 
 # --- app data ---------------------------------------------------------------------------
