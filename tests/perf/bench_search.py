@@ -125,17 +125,31 @@ BUILD = """
 import sys
 sys.path.insert(0, {root!r})
 from tests.perf.bench_search import build_here
-build_here({path!r}, {sources}, {files}, {seed})
+build_here({path!r}, {sources}, {files}, {seed}, **{shape!r})
 """
 
 
-def build(path: Path, sources: int, files: int, seed: int = 7) -> None:
-    """Build in a child process: memory security is one switch per process, off there."""
-    code = BUILD.format(root=str(ROOT), path=str(path), sources=sources, files=files, seed=seed)
+def build(path: Path, sources: int, files: int, seed: int = 7, **shape: int) -> None:
+    """Build in a child process: memory security is one switch per process, off there.
+    ``shape``: ``tasks``, ``findings``, ``entities`` and ``cites`` (sources each finding
+    cites) instead of the search benchmark's fixed 100 / 10,000 / 2,000 / 0."""
+    code = BUILD.format(
+        root=str(ROOT), path=str(path), sources=sources, files=files, seed=seed, shape=shape
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def build_here(path: str, n_sources: int, n_files: int, seed: int) -> None:
+def build_here(
+    path: str,
+    n_sources: int,
+    n_files: int,
+    seed: int,
+    *,
+    tasks: int = TASKS,
+    findings: int = FINDINGS,
+    entities: int = ENTITIES,
+    cites: int = 0,
+) -> None:
     from sqlalchemy import text
 
     from toexdesk.core.store import keys
@@ -167,7 +181,7 @@ def build_here(path: str, n_sources: int, n_files: int, seed: int) -> None:
                     uid=f"t{n:031d}",
                     at=stamp,
                 )
-                for n in range(1, TASKS + 1)
+                for n in range(1, tasks + 1)
             ],
         )
     block = 2_000
@@ -176,8 +190,8 @@ def build_here(path: str, n_sources: int, n_files: int, seed: int) -> None:
         for n in range(start, min(start + block, n_sources)):
             rows.append(
                 dict(
-                    task=n % TASKS + 1,
-                    number=n // TASKS + 1,
+                    task=n % tasks + 1,
+                    number=n // tasks + 1,
                     title=f"{w.rng.choice(KINDS)} {w.name()}",
                     desc=w.sentence(w.rng.randint(30, 60)),
                     ref=f"PND-2026-{n:06d}",
@@ -204,13 +218,13 @@ def build_here(path: str, n_sources: int, n_files: int, seed: int) -> None:
             ),
             [
                 dict(
-                    task=n % TASKS + 1,
-                    number=n // TASKS + 1,
+                    task=n % tasks + 1,
+                    number=n // tasks + 1,
                     text=w.sentence(w.rng.randint(15, 40)),
                     uid=f"f{n:031d}",
                     at=stamp,
                 )
-                for n in range(FINDINGS)
+                for n in range(findings)
             ],
         )
         s.execute(
@@ -221,8 +235,22 @@ def build_here(path: str, n_sources: int, n_files: int, seed: int) -> None:
             ),
             [
                 dict(name=w.name(), notes=w.sentence(10), uid=f"e{n:031d}", at=stamp)
-                for n in range(ENTITIES)
+                for n in range(entities)
             ],
+        )
+    per_task = max(1, n_sources // tasks)
+    links = [
+        dict(finding=n + 1, source=(n % tasks) + ((n // tasks * cites + k) % per_task) * tasks + 1)
+        for n in range(findings)
+        for k in range(cites)
+    ]
+    with session_scope(ws) as s:
+        s.execute(
+            text(
+                "INSERT OR IGNORE INTO finding_source (finding_id, source_id, relation, "
+                "created_at) VALUES (:finding, :source, 'supports', '2026-06-01 09:00:00')"
+            ),
+            links,
         )
     for start in range(0, n_files, 200):
         with session_scope(ws) as s:

@@ -102,3 +102,46 @@ def test_capture_bench_captures_one_of_every_kind_and_finds_each(tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     figures = json.loads(out.read_text())
     assert figures["outcomes"] == {"captured": 11} and figures["not_found"] == 0
+
+
+def test_ui_watchdog_bench_drives_every_phase(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = tmp_path / "watchdog.json"
+    script = str(ROOT / "tests" / "perf" / "bench_ui_watchdog.py")
+    args = ["--sources", "40", "--files", "11", "--queries", "3", "--json", str(out)]
+    args += ["--cache-dir", str(tmp_path / "cache")]
+    proc = subprocess.run(
+        [sys.executable, script, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-2000:]  # 1: over budget
+    figures = json.loads(out.read_text())
+    for phase in ("capture", "search", "summary", "pack"):
+        assert figures[phase]["ticks"] > 0 and figures[phase]["longest_ms"] > 0
+    assert figures["files"] == 11 and figures["queries"] == 3
+
+
+def test_scaling_bench_measures_both_twins_and_judges_growth(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    script = str(ROOT / "tests" / "perf" / "bench_scaling.py")
+    out = tmp_path / "scaling.json"
+    args = ["--sizes", "200,400", "--cache-dir", str(tmp_path / "cache"), "--json", str(out)]
+    proc = subprocess.run(
+        [sys.executable, script, *args, "--markdown", str(tmp_path / "scaling.md")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stdout[-2000:] + proc.stderr[-2000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert [r["n"] for r in rows] == [200, 400]
+    for row in rows:
+        for variant in ("encrypted", "plain"):
+            assert row[variant]["open_ms"] > 0 and row[variant]["report_ms"] > 0
+    assert "n log n bound" in (tmp_path / "scaling.md").read_text()
