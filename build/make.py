@@ -3,7 +3,8 @@
 
     python build/make.py run --demo   set up .venv (first time), open the demo workspace
     python build/make.py test         ruff (lint + format check) and the whole test suite
-    python build/make.py bench        benchmarks (tests/perf), figures as a table
+    python build/make.py bench        benchmarks (tests/perf), figures as a table; then 200
+                                      kill -9 crash trials (--crash-trials N, 0: none)
     python build/make.py exe          the single executable (build/dist), then its self-test
     python build/make.py exe --onedir the one-folder build instead (build/dist/toexdesk-onedir)
     python build/make.py startup      cold start: source vs the built executable(s)
@@ -127,9 +128,47 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
+BENCHES = ("storage", "search", "capture", "scaling", "watchdog", "crash")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
+    """Every benchmark and proof run, one after the other; figures on stdout, and the
+    scaling table and plot under ``--figures`` (the README shows them)."""
     python = setup()
-    return run([python, str(ROOT / "tests" / "perf" / "run_bench.py"), *args.bench_args])
+    perf = ROOT / "tests" / "perf"
+    skip = set(args.skip or ())
+    figures = Path(args.figures)
+    figures.mkdir(parents=True, exist_ok=True)
+    steps = {
+        # unlock, bulk insert, encrypted vs plain, main window (run_bench's own options pass)
+        "storage": [str(perf / "run_bench.py"), *args.bench_args],
+        "search": [str(perf / "bench_search.py")],  # 100 k sources, p95 < 50 ms
+        "capture": [str(perf / "bench_capture.py")],  # 1,000 documents < 60 s
+        "scaling": [
+            str(perf / "bench_scaling.py"),
+            "--markdown",
+            str(figures / "scaling.md"),
+            "--json",
+            str(figures / "scaling.json"),
+            "--plot",
+            str(figures / "scaling.png"),
+        ],
+        "watchdog": [str(perf / "bench_ui_watchdog.py")],  # UI-thread stalls < 100 ms
+        # kill -9 during mixed writes, each trial checked (20 run in `make.py test`)
+        "crash": [str(perf / "crash_trials.py"), "--trials", str(args.crash_trials), "--quiet"],
+    }
+    if args.crash_trials <= 0:
+        skip.add("crash")
+    failed = []
+    for name in BENCHES:
+        if name in skip:
+            continue
+        print(f"\n## {name}\n", flush=True)
+        if run([python, *steps[name]]) != 0:
+            failed.append(name)
+    if failed:
+        print(f"\nfailed or over budget: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 # --- the single executable ----------------------------------------------------------------
@@ -396,6 +435,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     p.set_defaults(func=cmd_test)
     p = sub.add_parser("bench", help="run the benchmarks and print the figures")
+    p.add_argument(
+        "--crash-trials", type=int, default=200, metavar="N", help="kill -9 trials (0: none)"
+    )
+    p.add_argument("--skip", action="append", choices=BENCHES, help="leave one out (repeatable)")
+    p.add_argument(
+        "--figures",
+        default=str(ROOT / "resources" / "figures"),
+        help="where the scaling table and plot go",
+    )
     p.add_argument("bench_args", nargs=argparse.REMAINDER, help="arguments for run_bench.py")
     p.set_defaults(func=cmd_bench)
     p = sub.add_parser("exe", help="build the single executable and run its self-test")
@@ -416,6 +464,8 @@ def main(argv: list[str] | None = None) -> int:
         args.rest = [*unknown, *args.rest]
     elif args.command == "test":  # and pytest's options (`make.py test -k audit`)
         args.pytest_args = [*unknown, *args.pytest_args]
+    elif args.command == "bench":  # and run_bench.py's (`make.py bench --sources 40`)
+        args.bench_args = [*unknown, *args.bench_args]
     elif unknown:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     return args.func(args)

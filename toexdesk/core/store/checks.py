@@ -85,6 +85,13 @@ def classify_open_error(path: Path, exc: sqlcipher3.DatabaseError) -> errors.Wor
             "Wrong passphrase, or the file is not a TOEX workspace. The file was not changed."
         )
     if "readonly" in text or "read-only" in text:
+        journal = path.with_name(path.name + "-journal")
+        if journal.exists():  # a change was cut off: rolling it back needs a write
+            return errors.WorkspaceReadOnly(
+                f"{path.name} was interrupted in the middle of a change (a power cut or a "
+                "crash) and must be opened normally once, not read-only, to undo it. "
+                "The file was not changed."
+            )
         return errors.WorkspaceReadOnly(f"{path} cannot be opened for writing ({text}).")
     if "unable to open" in text:
         return errors.WorkspaceError(f"{path} cannot be opened ({text}).")

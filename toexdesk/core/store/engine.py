@@ -346,6 +346,8 @@ def open_workspace(
             if problems:
                 raise errors.WorkspaceDamaged(f"{path} is damaged: {problems[0]}")
         _load_identity(ws)
+        if not read_only:
+            _discard_cold_journal(ws)
     except errors.ToexError:
         ws.close()
         raise
@@ -356,6 +358,32 @@ def open_workspace(
         ws.close()
         raise
     return ws
+
+
+def _discard_cold_journal(ws: Workspace) -> None:
+    """Remove a rollback journal that a process killed early in a transaction left behind.
+
+    Killed before its journal was complete, a writer leaves a journal SQLite ignores (not
+    "hot": the database file was not touched yet) and replaces only at the next write, so
+    after a crash and an open that only reads, the workspace would stay two files. Under
+    the write lock no other writer can own a journal, and a hot one has been rolled back
+    by then: what is left is stale. Busy (the workspace is being written elsewhere): left."""
+    journal = ws.path.with_name(ws.path.name + "-journal")
+    if not journal.exists():
+        return
+    with ws.engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.OperationalError:
+            return  # another process is writing: the journal may be its own
+        else:
+            with contextlib.suppress(OSError):  # best effort: the next write replaces it
+                journal.unlink()
+            raw.execute("ROLLBACK")
+        finally:
+            raw.execute(next(p for p in CONNECTION_PRAGMAS if "busy_timeout" in p))
 
 
 def open_as_is(

@@ -87,6 +87,10 @@ class SearchHit:
 
 # --- the query language -------------------------------------------------------------------
 _PIECES = re.compile(r'"([^"]*)"?|([^\s"]+)')
+# FTS5 reads a NUL as the end of the query ("unterminated string"), and a lone surrogate
+# (undecodable bytes pasted from a file name) cannot be passed to SQLite at all: both
+# separate words, like a space.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 _TOKEN = re.compile(r"[^\W_]+")  # roughly what unicode61 takes as a word
 
 
@@ -108,7 +112,7 @@ def parse_query(query: str) -> list[Term]:
     """Words and "quoted phrases" of what a person typed (an unclosed quote runs to the end).
     The last bare word of at least ``PREFIX_MIN_CHARS`` is a prefix, unless the text ends
     with a space: typing "kestr" finds "KESTREL". Pieces without letters or digits go."""
-    query = (query or "")[:MAX_QUERY_CHARS]
+    query = _NOT_TEXT.sub(" ", (query or "")[:MAX_QUERY_CHARS])
     terms: list[Term] = []
     for match in _PIECES.finditer(query):
         phrase, word = match.group(1), match.group(2)
