@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from toexdesk import APP_NAME, __version__
+from toexdesk import APP_NAME, __version__, cli_bundle, cli_capture, cli_review
 from toexdesk.core.errors import ToexError
 
 log = logging.getLogger("toexdesk.cli")
@@ -30,6 +30,9 @@ ENV_NEW_PASSPHRASE = "TOEX_NEW_PASSPHRASE"  # noqa: S105
 EXIT_OK, EXIT_USER, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 COMMANDS = ("init", "info", "demo", "verify", "passwd", "report", "pack", "export")
 COMMANDS += ("backup", "restore")
+COMMANDS += cli_capture.COMMANDS
+COMMANDS += cli_review.COMMANDS
+COMMANDS += cli_bundle.COMMANDS
 
 
 class UserError(ToexError):
@@ -503,6 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow a backup of another workspace (or when WS cannot be read)",
     )
     p.add_argument("--progress", action="store_true", help="show progress on stderr")
+    cli_capture.register(command)
+    cli_review.register(command)
+    cli_bundle.register(command)
     return parser
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import platformdirs
 
 from toexdesk import APP_NAME
-from toexdesk.core.enums import Marking
+from toexdesk.core.enums import Marking, Thematic
 
 PORTABLE_MARKER = "toexdesk.portable"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -114,6 +114,17 @@ def exception_chain(exc: BaseException, limit: int = 5) -> list[BaseException]:
 
 # --- settings ---------------------------------------------------------------------------
 MAX_RECENT = 10
+# MoPI-style review periods: how many months after a task or source is recorded it is next
+# reviewed for retention, by thematic. Child exploitation material is kept under review
+# longer (safeguarding: patterns over years); everything else is looked at yearly.
+DEFAULT_REVIEW_MONTHS: dict[str, int] = {
+    Thematic.COUNTY_LINES.value: 12,
+    Thematic.MODERN_SLAVERY.value: 12,
+    Thematic.CHILD_EXPLOITATION.value: 24,
+    Thematic.OCG.value: 12,
+    Thematic.OTHER.value: 12,
+}
+MIN_REVIEW_MONTHS, MAX_REVIEW_MONTHS = 1, 120
 
 
 @dataclass
@@ -129,6 +140,8 @@ class Settings:
     backup_on_close: bool = False  # make an encrypted backup each time a workspace closes
     backups_to_keep: int = 5  # automatic backups kept per workspace (1–100)
     backup_folder: str = ""  # "" = <data folder>/backups/<workspace name>
+    # Months until a new task's or source's retention review, by thematic code (MoPI).
+    review_months: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_REVIEW_MONTHS))
 
     def add_recent(self, path: Path | str) -> None:
         entry = str(Path(path).resolve())
@@ -172,7 +185,19 @@ def load_settings(path: Path | None = None) -> Settings:
     settings.backup_folder = settings.backup_folder.strip()
     if "\x00" in settings.backup_folder:
         settings.backup_folder = defaults.backup_folder
+    settings.review_months = clean_review_months(settings.review_months)
     return settings
+
+
+def clean_review_months(value: object) -> dict[str, int]:
+    """A review period for every thematic, in range; unknown or damaged entries give way to
+    the defaults."""
+    months = dict(DEFAULT_REVIEW_MONTHS)
+    if isinstance(value, dict):
+        for code, n in value.items():
+            if code in months and isinstance(n, int) and not isinstance(n, bool):
+                months[code] = min(max(n, MIN_REVIEW_MONTHS), MAX_REVIEW_MONTHS)
+    return months
 
 
 MAX_BACKUPS_TO_KEEP = 100

@@ -342,3 +342,71 @@ def build_search(qtbot, ws):
     dialog = SearchDialog(ws, None)
     dialog.query.setText("line")
     return show(qtbot, dialog)
+
+
+def build_export_dialog(qtbot, ws):
+    from toexdesk.ui.dialogs.export import ExportDialog
+
+    return show(qtbot, ExportDialog(ws, first_task(ws).id))
+
+
+def build_restore_dialog(qtbot, ws):
+    from toexdesk.ui.dialogs.restore import RestoreDialog
+
+    return show(qtbot, RestoreDialog(ws.path, ws.path.parent))
+
+
+def build_due_for_review(qtbot, ws):
+    import datetime as dt
+
+    from PySide6.QtCore import QDate
+
+    from toexdesk.ui.dialogs.review import DueForReviewDialog
+
+    dialog = DueForReviewDialog(ws)
+    later = dt.date.today() + dt.timedelta(days=3 * 366)  # the demo's dates are all due then
+    dialog.due_by.setDate(QDate(later.year, later.month, later.day))
+    return show(qtbot, dialog)
+
+
+def build_retain(qtbot, ws):
+    import datetime as dt
+
+    from toexdesk.core.services import review
+    from toexdesk.ui.dialogs.review import RetainDialog
+
+    item = review.review_items(ws)[0]
+    return show(qtbot, RetainDialog(ws, item, dt.date.today() + dt.timedelta(days=365)))
+
+
+def build_erase(qtbot, ws):
+    from toexdesk.core.services import review
+    from toexdesk.ui.dialogs.review import EraseDialog
+
+    return show(qtbot, EraseDialog(review.erasure_plan(ws, "task", first_task(ws).id)))
+
+
+def build_research_log(qtbot, ws):
+    from toexdesk.ui.dialogs.research_log import ResearchLogDialog
+
+    task = first_task(ws)
+    return show(qtbot, ResearchLogDialog(ws, task.id, task.reference))
+
+
+def build_check(qtbot, ws):
+    from toexdesk.ui.dialogs.research_log import CheckDialog
+
+    return show(qtbot, CheckDialog(ws, first_task(ws).id))
+
+
+def build_decision(qtbot, ws):
+    from toexdesk.ui.dialogs.research_log import DecisionDialog
+
+    return show(qtbot, DecisionDialog(ws, first_task(ws).id))
+
+
+def build_schedule(qtbot, ws):
+    from toexdesk.ui.review import ScheduleDialog
+
+    task = first_task(ws)
+    return show(qtbot, ScheduleDialog(ws, task.id, task.reference, str(ws.path.parent)))

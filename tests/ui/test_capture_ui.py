@@ -3,8 +3,8 @@ Attach files…; provenance asked first; a results line per file, bad files incl
 
 from __future__ import annotations
 
+from drag import drop_event, enter_event
 from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from toexdesk import config
@@ -41,14 +41,12 @@ def drop_files(widget, paths, at: QPoint):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     actions = Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(
-        at.toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
-    )
+    enter = enter_event(at, actions, mime)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
     QApplication.sendEvent(
         widget,
-        QDropEvent(at.toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)),
+        drop_event(at, actions, mime),
     )
 
 

@@ -3,8 +3,8 @@ the source picker, and dragging sources from the Sources pane onto findings."""
 
 from __future__ import annotations
 
+from drag import drop_event, enter_event
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu
 
 from toexdesk import config
@@ -69,14 +69,10 @@ def key_event(key):
 def drop(widget, mime, at: QPoint):
     """Deliver a drag-enter then a drop, as Qt does at the end of a real drag."""
     actions = Qt.DropAction.LinkAction | Qt.DropAction.CopyAction
-    enter = QDragEnterEvent(
-        at.toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
-    )
+    enter = enter_event(at, actions, mime)
     QApplication.sendEvent(widget, enter)
     assert enter.isAccepted()
-    event = QDropEvent(
-        at.toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
-    )
+    event = drop_event(at, actions, mime)
     QApplication.sendEvent(widget, event)
     return event
 
@@ -183,9 +179,7 @@ def test_a_drag_from_another_workspace_is_not_taken(qtbot, ws, tmp_path):
     editor.show()
     mime = sources_mime(tmp_path / "other.toex", [(task.id, s1.id)])
     actions = Qt.DropAction.LinkAction
-    enter = QDragEnterEvent(
-        QPoint(10, 10).toPointF(), actions, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
-    )
+    enter = enter_event(QPoint(10, 10), actions, mime)
     QApplication.sendEvent(editor.citations.viewport(), enter)
     assert not enter.isAccepted()
 

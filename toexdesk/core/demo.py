@@ -298,6 +298,13 @@ class _Writer:
                 tags=tuple(rng.sample(data.TAGS[theme], rng.randint(1, 2))),
             ),
             justification=JUSTIFICATION,
+            # Finished work whose retention review has come round, so that View › Due for
+            # review has something to show; the rest get the default period.
+            **(
+                {"review_on": self.today - dt.timedelta(days=rng.randint(3, 120))}
+                if plan.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED)
+                else {}
+            ),
         )
         # Show a product's marking rising through what it cites: an OFFICIAL task whose
         # first finding rests on an OFFICIAL-SENSITIVE source.

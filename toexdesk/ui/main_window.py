@@ -34,12 +34,15 @@ from toexdesk.ui.dialogs.editor_base import RecordEditor
 from toexdesk.ui.dialogs.search import SearchDialog
 from toexdesk.ui.dialogs.settings import SettingsDialog
 from toexdesk.ui.editing import EditingMixin
+from toexdesk.ui.exchange import ExchangeMixin
+from toexdesk.ui.exporting import ExportMixin
 from toexdesk.ui.lock import ClipboardGuard, IdleWatcher, LockScreen
 from toexdesk.ui.navigation import NavigationMixin
 from toexdesk.ui.panes.findings import FindingsPane
 from toexdesk.ui.panes.sources import SourcesPane
 from toexdesk.ui.panes.tasks import TasksPane
 from toexdesk.ui.products import ProductsMixin
+from toexdesk.ui.review import ReviewMixin
 from toexdesk.ui.workers import run_op
 
 
@@ -59,6 +62,9 @@ class MainWindow(
     NavigationMixin,
     CaptureMixin,
     BackupMixin,
+    ExportMixin,
+    ReviewMixin,
+    ExchangeMixin,
     _MenuHooks,
     QMainWindow,
 ):

@@ -4,7 +4,8 @@ paste the work into their own product.
 The document says what the PDF says, from the same dataclasses (``services.reports``): a
 header block, the research questions, the findings with their PHIA term and citations such
 as ``[S3 · 2/B/P]``, the source register as a real table (its header row repeats on every
-page), the gaps, and a box gathering every handling condition. The protective marking is
+page), the gaps, a box gathering every handling condition and, when the summary carries a
+research log with entries, the log as an appendix table. The protective marking is
 centred in the header and the footer of every section, with "Page X of Y" and the time the
 product was generated.
 
@@ -43,7 +44,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from toexdesk.core.enums import HandlingCode, LinkRelation, Marking
+from toexdesk.core.enums import HandlingCode, LinkRelation, LogKind, Marking
 from toexdesk.core.errors import Cancelled
 from toexdesk.core.services.reports import BriefingPack, ResearchSummary
 from toexdesk.core.store.checks import fsync_dir
@@ -71,6 +72,13 @@ REGISTER_COLUMNS = (
     ("Handling conditions", 3.4),
 )
 CONTENTS_WIDTHS = (2.9, 10.1, 4.0)
+LOG_COLUMNS = (
+    ("When (UTC)", 2.3),
+    ("Entry", 2.1),
+    ("System and what was searched, or decision", 6.6),
+    ("Outcome", 2.0),
+    ("Reason / notes", 4.0),
+)
 TABLE_TEXT = Pt(8.5)
 # A register row up to about half a page is kept on one page. Word cuts off (rather than
 # moves) the part of an unsplittable row that is taller than a page, so long rows may split.
@@ -501,6 +509,54 @@ def _summary_body(doc, summary: ResearchSummary, level: int, check: Callable[[],
     doc.add_heading("Source register", level)
     _register(doc, summary, check)
     check()
+    if summary.research_log:
+        doc.add_heading("Appendix: research log", level)
+        _log_appendix(doc, summary, check)
+        check()
+
+
+def _log_appendix(doc, summary: ResearchSummary, check: Callable[[], None]) -> None:
+    """The research log, oldest first, as a table whose header row repeats."""
+    entries = summary.research_log or ()
+    _run(
+        doc.add_paragraph(),
+        f"{len(entries)} entries, oldest first. The log is append-only: an entry is never "
+        "changed; a correction is a later entry.",
+        italic=True,
+    )
+    widths = tuple(width for _, width in LOG_COLUMNS)
+    table = _table(doc, 1, widths)
+    _row_flags(table.rows[0], header=True)
+    for cell, (title, _) in zip(table.rows[0].cells, LOG_COLUMNS, strict=True):
+        _shade(cell, HEADER_FILL)
+        par = _cell_paragraph(cell)
+        _compact(par, 0)
+        _run(par, title, bold=True, size=TABLE_TEXT)
+    for n, entry in enumerate(entries):
+        if n and n % 100 == 0:
+            check()
+        row = table.add_row()
+        _set_widths(row, widths)
+        if _short(entry.detail, entry.reason):
+            _row_flags(row, header=False)
+        when, kind, what, outcome, reason = row.cells
+
+        def put(cell, text, **style):
+            par = _cell_paragraph(cell)
+            _compact(par)
+            return _run(par, text, size=TABLE_TEXT, **style)
+
+        at = _utc(entry.at)
+        put(when, f"{_date(at)} {at:%H:%M}")
+        put(when, entry.analyst, colour=GREY)
+        put(kind, entry.kind.label + (" (automatic)" if entry.automatic else ""))
+        if entry.kind is not LogKind.DECISION:
+            put(what, entry.system, bold=True)
+        for block in _blocks(entry.detail) or [DASH]:
+            put(what, block)
+        put(outcome, entry.outcome.label if entry.outcome is not None else DASH, bold=True)
+        for block in _blocks(entry.reason) or [DASH]:
+            put(reason, block)
 
 
 def _summary_document(summary: ResearchSummary, check: Callable[[], None]):

@@ -2,8 +2,9 @@
 
 Order: the header block, the handling conditions (before the content, so that whoever
 reads the product sees what they may do with it first), the research questions, the
-findings with their PHIA term and citations, the gaps, and the source register the
-citations resolve to.
+findings with their PHIA term and citations, the gaps, the source register the
+citations resolve to and, when the summary carries one with entries, the research log as an
+appendix.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from reportlab.platypus import (
     Table,
 )
 
-from toexdesk.core.enums import HandlingCode, LinkRelation, Marking
+from toexdesk.core.enums import HandlingCode, LinkRelation, LogKind, Marking
 from toexdesk.core.render import styles as st
 from toexdesk.core.render.page import Heading
 from toexdesk.core.render.text import (
+    DASH,
     NBSP,
     blocks,
     chunks,
@@ -32,6 +34,7 @@ from toexdesk.core.render.text import (
     markup,
     one_line,
     shorten,
+    utc,
 )
 from toexdesk.core.services.reports import (
     RegisterEntry,
@@ -56,6 +59,14 @@ REGISTER_COLUMNS = (  # (heading, width in mm); 174 mm of text width
     ("3x5x2 grading", 42),
     ("Handling conditions", 32),
 )
+LOG_COLUMNS = (  # (heading, width in mm)
+    ("When (UTC)", 22),
+    ("Entry", 19),
+    ("System and what was searched, or decision", 72),
+    ("Outcome", 19),
+    ("Reason / notes", 42),
+)
+APPENDIX = "Appendix: research log"
 RELATION_WORDS = {
     LinkRelation.SUPPORTS: "Supported by",
     LinkRelation.CONTEXT: "Context",
@@ -95,6 +106,8 @@ def summary_story(
         ("Gaps and further research", lambda: _text_or_note(summary.task.gaps, s)),
         ("Source register", lambda: _register(summary, s, check)),
     ]
+    if summary.research_log:
+        sections.append((APPENDIX, lambda: _log_appendix(summary, s, check)))
     for n, (name, build) in enumerate(sections, start=1):
         check()
         heading = Heading(markup(name), s.h1, key=f"{part.key}s{n}", outline=(part.level, name))
@@ -333,3 +346,56 @@ def _register(summary: ResearchSummary, s: st.Styles, check) -> list[Flowable]:
         )
     )
     return [table, Spacer(1, 2)]
+
+
+# --- appendix ----------------------------------------------------------------------------------
+def _log_cells(entry, s: st.Styles) -> list:
+    when = utc(entry.at)
+    stamp = f"{markup(date(when))} {when:%H:%M}<br/><font size='6.5'>{markup(entry.analyst)}</font>"
+    kind = entry.kind.label + (" (automatic)" if entry.automatic else "")
+    if entry.kind is LogKind.DECISION:
+        what = markup(shorten(entry.detail, DESCRIPTION_LIMIT, DESCRIPTION_LINES)[0])
+    else:
+        detail = shorten(entry.detail, DESCRIPTION_LIMIT, DESCRIPTION_LINES)[0]
+        what = f"<b>{markup(one_line(entry.system))}</b><br/>{markup(detail)}"
+    outcome = f"<b>{markup(entry.outcome.label)}</b>" if entry.outcome is not None else DASH
+    reason = shorten(entry.reason, DESCRIPTION_LIMIT, DESCRIPTION_LINES)[0]
+    return [
+        Paragraph(stamp, s.cell),
+        Paragraph(markup(kind), s.cell),
+        Paragraph(what, s.cell),
+        Paragraph(outcome, s.cell),
+        Paragraph(markup(reason) if reason else DASH, s.cell),
+    ]
+
+
+def _log_appendix(summary: ResearchSummary, s: st.Styles, check) -> list[Flowable]:
+    """The task's research log, oldest first: searches, systems checked (nil returns
+    spelled out) and decisions with their reasons."""
+    entries = summary.research_log or ()
+    intro = Paragraph(
+        f"{len(entries)} entries, oldest first. The log is append-only: an entry is never "
+        "changed; a correction is a later entry.",
+        s.note,
+    )
+    rows: list[list] = [[Paragraph(name, s.cell_head) for name, _ in LOG_COLUMNS]]
+    for entry in entries:
+        check()
+        rows.append(_log_cells(entry, s))
+    table = LeadTable(
+        rows, colWidths=[w * st.mm for _, w in LOG_COLUMNS], repeatRows=1, hAlign="LEFT"
+    )
+    table.setStyle(
+        st.table_style(
+            ("BACKGROUND", (0, 0), (-1, 0), st.HEAD_FILL),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, st.STRIPE]),
+            ("LINEBELOW", (0, 0), (-1, 0), 0.8, st.INK),
+            ("LINEBELOW", (0, 1), (-1, -1), 0.3, st.GRID),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+            ("TOPPADDING", (0, 0), (-1, -1), 3),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        )
+    )
+    return [intro, table]

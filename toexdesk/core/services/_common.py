@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
@@ -18,6 +19,26 @@ from toexdesk.core.store.engine import Workspace
 
 M = TypeVar("M")
 E = TypeVar("E", bound=enums._Coded)
+
+# Lone surrogates (e.g. from a Linux file name's undecodable bytes) are not text: SQLite
+# cannot store them (UTF-8 refuses them) and the driver's error would quote the record.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def not_text(value: str) -> bool:
+    """Whether ``value`` holds a lone surrogate, which no UTF-8 store can take."""
+    return _SURROGATE.search(value) is not None
+
+
+def storable(value: str) -> str:
+    """``value`` with any lone surrogate as U+FFFD (for names taken from the file system)."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value quoted for a message: its repr, cut short (a message stays one short line)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def new_uid() -> str:
@@ -41,6 +62,12 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Write the audit event for this unit of work, in its transaction."""
+    for name, value in (("justification", justification), ("recipient", recipient)):
+        if "\x00" in value or not_text(value):
+            # Raised inside the caller's transaction: its changes roll back with it.
+            raise ValidationError(
+                FieldError(name, f"The {name} contains characters that are not text.")
+            )
     audit.append(
         s,
         analyst=ws.analyst,
@@ -82,6 +109,8 @@ class Checker:
             self.fail(field, f"{label} is too long ({len(value)} characters; at most {max_len}).")
         elif "\x00" in value:
             self.fail(field, f"{label} contains a NUL character.")
+        elif not_text(value):
+            self.fail(field, f"{label} contains characters that are not text (lone surrogates).")
         return value
 
     def choice(self, field: str, enum_cls: type[E], value: Any, label: str) -> E | None:
@@ -89,7 +118,7 @@ class Checker:
             return enum_cls.parse(value)
         except (ValueError, TypeError):
             choices = ", ".join(m.value for m in enum_cls)
-            self.fail(field, f"{label}: {value!r} is not one of {choices}.")
+            self.fail(field, f"{label}: {shown(value)} is not one of {choices}.")
             return None
 
     def date(self, field: str, value: Any, label: str, *, not_future=False) -> dt.date | None:
@@ -99,7 +128,7 @@ class Checker:
             try:
                 value = dt.date.fromisoformat(value.strip())
             except ValueError:
-                self.fail(field, f"{label}: {value!r} is not a date (use YYYY-MM-DD).")
+                self.fail(field, f"{label}: {shown(value)} is not a date (use YYYY-MM-DD).")
                 return None
         if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
             self.fail(field, f"{label} must be a date.")
@@ -116,6 +145,8 @@ class Checker:
                 continue
             if len(name) > 80:
                 self.fail(field, f"Tag {name[:20]!r}… is too long (at most 80 characters).")
+            elif "\x00" in name or not_text(name):
+                self.fail(field, "A tag contains characters that are not text.")
             elif name.casefold() not in (t.casefold() for t in out):
                 out.append(name)
         return tuple(out)

@@ -6,7 +6,9 @@ the destination folder, keyed with the workspace's key before any page is writte
 opens with the same passphrase and is never plaintext), checked (SQLCipher's page HMACs and
 SQLite's integrity check) and fsynced. Then its disclosure is recorded and only then does
 it take its name, beside a small ``.anchor.json`` holding the audit chain's head it
-contains (see ``anchors``). A failure or a cancel at any step leaves nothing partial.
+contains (see ``anchors``). A failure or a cancel at any step leaves nothing partial; a
+killed backup leaves only a dot-named temporary file, which a later backup into that folder
+removes once it is an hour old (a younger one may be another backup's, still in progress).
 
 A backup copies all the personal data in the workspace out of it, to a place the user
 chose: a transfer, so it is logged as a **disclosure** (DPA 2018 s.62's own vocabulary
@@ -154,6 +156,7 @@ def backup_workspace(
     started = time.perf_counter()
     target = _target(ws, Path(dest))
     folder = target.parent
+    remove_stale_partials(ws, folder)  # left by a backup killed there before
     token = secrets.token_hex(4)
     tmp = folder / f".{target.name}.partial-{token}"
     anchor_target = _anchor_path(target)
@@ -323,10 +326,17 @@ def prune_backups(
         removed.append(path)
         with contextlib.suppress(OSError):
             _anchor_path(path).unlink()
+    return removed + remove_stale_partials(ws, folder)
+
+
+def remove_stale_partials(ws: Workspace, folder: Path | str) -> list[Path]:
+    """Delete temporary files a killed backup of this workspace left in ``folder``; only
+    old ones, as a fresh one may be another backup's, still being written."""
     partial = _partial_pattern(ws.path)
     cutoff = time.time() - STALE_PARTIAL_SECONDS
+    removed = []
     with contextlib.suppress(OSError):
-        for path in folder.iterdir():
+        for path in Path(folder).iterdir():
             if partial.fullmatch(path.name) and path.stat().st_mtime < cutoff:
                 with contextlib.suppress(OSError):
                     path.unlink()

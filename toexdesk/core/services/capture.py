@@ -56,7 +56,8 @@ class _Target:
     def resolve(self, s: Session, ws: Workspace, opened: OpenedFile, prov: steps.Provenance):
         if self.source_id is not None:
             return c.fetch(s, Source, self.source_id, "source")
-        title = (opened.path.stem or opened.name).strip()[:300] or "Captured file"
+        # A Linux name's undecodable bytes arrive as lone surrogates, which cannot be stored.
+        title = c.storable(opened.path.stem or opened.name).strip()[:300] or "Captured file"
         values = sources._validate(  # the usual rules for a source
             sources.SourceDraft(
                 title,
@@ -157,7 +158,7 @@ def _capture_opened(ws, opened, target, prov, extractor, max_bytes, meter, cance
             uid=c.new_uid(),
             source=src,
             blob_id=blob_id,
-            original_name=opened.name[:500],
+            original_name=c.storable(opened.name)[:500],
             size=size,
             sha256=sha256,
             file_modified_at=opened.modified_at,

@@ -4,7 +4,9 @@ The file is written to a temporary name in the target folder, flushed and fsynce
 disclosure is recorded, and only then is it renamed to its real name. So a failure at any
 step leaves no partial file under the real name, and a product is never published without
 its audit event (if the final rename fails after the event, the trail errs on the side of
-saying more went out than did). An existing file is never replaced unless asked.
+saying more went out than did). An existing file is never replaced unless asked. A killed
+export leaves at most a dot-named temporary file (``.toex-*.part``), which the next export
+to that folder removes once it is an hour old.
 
 ``export_task`` writes a task's products to one folder (a shared drive): the research summary
 (PDF, DOCX), the source register and findings (CSV, XLSX), the entities for i2 Analyst's
@@ -22,6 +24,7 @@ import io
 import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,12 +33,14 @@ from typing import BinaryIO
 from sqlalchemy import select
 
 from toexdesk.core.enums import AuditAction, Marking
-from toexdesk.core.errors import Cancelled, ExportFailed
+from toexdesk.core.errors import Cancelled, ExportFailed, RecordNotFound
 from toexdesk.core.model import (
     AuditEvent,
     Entity,
     Finding,
+    FindingSource,
     Source,
+    Task,
     finding_entity,
     source_entity,
     utcnow,
@@ -146,6 +151,25 @@ def _check_target(target: Path, overwrite: bool) -> None:
         raise _failure(exc, target) from None
 
 
+TEMP_PREFIX, TEMP_SUFFIX = ".toex-", ".part"
+_TEMP_NAME = re.compile(r"\.toex-[a-z0-9_]{8}\.part")  # mkstemp's eight random characters
+STALE_TEMP_SECONDS = 3600  # a temporary file this old was left by a killed export
+
+
+def remove_stale_temps(folder: Path | str) -> list[Path]:
+    """Delete temporary files that exports killed part-way (power cut, kill -9) left in
+    ``folder``; only old ones, as a fresh one may be another export's, still being written."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    removed = []
+    with contextlib.suppress(OSError):
+        for path in Path(folder).iterdir():
+            if _TEMP_NAME.fullmatch(path.name) and path.stat().st_mtime < cutoff:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+                    removed.append(path)
+    return removed
+
+
 def write_atomically(
     target: Path | str,
     write: Callable[[BinaryIO], None],
@@ -159,7 +183,7 @@ def write_atomically(
     target = Path(target)
     _check_target(target, overwrite)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=".toex-", suffix=".part", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=target.parent)
     except OSError as exc:
         raise _failure(exc, target) from None
     tmp = Path(tmp_name)
@@ -259,6 +283,44 @@ def last_disclosure(ws: Workspace, task_id: int) -> tuple[str, str] | None:
     return (row.recipient, row.justification) if row is not None else None
 
 
+def planned_names(ws: Workspace, task_id: int, formats: Iterable[str]) -> tuple[str, ...]:
+    """The names ``export_task`` gives the files of ``formats`` (the manifest last), worked
+    out from the markings alone: without reading the task's content (no consultation), to
+    show them and to ask before replacing any."""
+    from toexdesk.core.services.tasks import research_marking
+
+    wanted = [f for f in FORMATS if f in {str(x).strip().lower() for x in formats}]
+    marking = research_marking(ws, task_id)  # the summary's marking, by the same rule
+    i2_marking = marking
+    with session_scope(ws, write=False) as s:
+        ref = s.scalar(select(Task.reference).where(Task.id == task_id))
+        if ref is None:
+            raise RecordNotFound("The task is no longer there.")
+        if "i2" in wanted:  # the entities of what the summary shows, as ``_plan`` picks them
+            current = (Finding.task_id == task_id, Finding.archived_at.is_(None))
+            shown = {f"F{n}" for n in s.scalars(select(Finding.number).where(*current))}
+            cited = select(Source.number).join(FindingSource).join(Finding)
+            shown |= {
+                f"S{n}" for n in s.scalars(cited.where(*current, Source.archived_at.is_(None)))
+            }
+    if "i2" in wanted:
+        mentions = [m.marking for m in _mentions(ws, task_id) if m.record_label in shown]
+        i2_marking = Marking.highest([marking, *mentions])
+    files = {
+        "pdf": [("summary", "pdf", marking)],
+        "docx": [("summary", "docx", marking)],
+        "csv": [("sources", "csv", marking), ("findings", "csv", marking)],
+        "xlsx": [("register", "xlsx", marking)],
+        "i2": [("i2-entities", "csv", i2_marking)],
+    }
+    planned = [item for fmt in wanted for item in files[fmt]]
+    names = [product_file_name(m, ref, kind, ext) for kind, ext, m in planned]
+    if planned:
+        top = Marking.highest(m for _, _, m in planned)
+        names.append(product_file_name(top, ref, "manifest", "sha256"))
+    return tuple(names)
+
+
 def audit_anchor(ws: Workspace) -> tuple[str, str]:
     """The audit chain head as an export's manifest records it: ``#<seq> <sha256>``, and
     the anchor line ``verify --against`` reads (with the workspace's id)."""
@@ -268,18 +330,27 @@ def audit_anchor(ws: Workspace) -> tuple[str, str]:
     return f"#{anchor.head_seq} {anchor.head_hash}", anchor.line()
 
 
-def _check_request(formats: Iterable[str], recipient: str, purpose: str) -> tuple[str, ...]:
+def check_request(
+    formats: Iterable[str],
+    recipient: str,
+    purpose: str,
+    *,
+    known: tuple[str, ...] = FORMATS,
+    none_chosen: str = "Choose at least one format to export.",
+) -> tuple[str, ...]:
+    """The wanted formats of ``known``, in its order; the recipient and purpose checked
+    (a disclosure needs both to be text of a sane length)."""
     ck = c.Checker()
     ck.text("recipient", recipient, "Recipient", max_len=300)
     ck.text("purpose", purpose, "Purpose", max_len=2_000)
     wanted = {str(f).strip().lower() for f in formats}
-    unknown = sorted(wanted - set(FORMATS))
+    unknown = sorted(wanted - set(known))
     if unknown:
-        ck.fail("formats", f"Unknown format {', '.join(unknown)} (use {', '.join(FORMATS)}).")
+        ck.fail("formats", f"Unknown format {', '.join(unknown)} (use {', '.join(known)}).")
     elif not wanted:
-        ck.fail("formats", "Choose at least one format to export.")
+        ck.fail("formats", none_chosen)
     ck.done()
-    return tuple(f for f in FORMATS if f in wanted)
+    return tuple(f for f in known if f in wanted)
 
 
 def _mentions(ws: Workspace, task_id: int):
@@ -379,7 +450,7 @@ def export_task(
     disclosure event. Refuses before writing anything if a file exists (unless
     ``overwrite``); if a file fails later, those already saved stay (complete, disclosed)
     and :class:`ExportIncomplete` says which failed."""
-    wanted = _check_request(formats, recipient, purpose)
+    wanted = check_request(formats, recipient, purpose)
     recipient, purpose = recipient.strip(), purpose.strip()
     folder = Path(folder)
     try:
@@ -387,6 +458,7 @@ def export_task(
             raise ExportFailed(f"The folder {folder} is not there (a network drive gone?).")
     except OSError as exc:  # e.g. a path too long to look at
         raise _failure(exc, folder / "export") from None  # _failure names the target's folder
+    remove_stale_temps(folder)
     summary, plan = _plan(ws, task_id, wanted, cancelled)
     ref = summary.task.reference
     targets = [folder / product_file_name(p.marking, ref, p.kind, p.ext) for p in plan]

@@ -28,6 +28,8 @@ from toexdesk.core.enums import (
 from toexdesk.core.errors import FieldError, ValidationError
 from toexdesk.core.model import Finding, FindingSource, Source, Task, utcnow
 from toexdesk.core.services import _common as c
+from toexdesk.core.services import research_log
+from toexdesk.core.services.research_log import LogEntryInfo
 from toexdesk.core.services.tasks import TaskInfo
 from toexdesk.core.services.tasks import _info as _task_info
 from toexdesk.core.store.engine import Workspace, session_scope
@@ -85,6 +87,8 @@ class ResearchSummary:
     marking: Marking  # the highest of the task, its findings and every source they cite
     findings: tuple[SummaryFinding, ...]
     register: tuple[RegisterEntry, ...]  # the cited sources, by number
+    # The task's research log, printed as an appendix when it has entries (None: left out).
+    research_log: tuple[LogEntryInfo, ...] | None = None
 
     @property
     def handling_conditions(self) -> tuple[tuple[str, str], ...]:
@@ -121,7 +125,9 @@ def _entry(src: Source) -> RegisterEntry:
     )
 
 
-def _summary(s, ws: Workspace, task: Task, now: dt.datetime) -> ResearchSummary:
+def _summary(
+    s, ws: Workspace, task: Task, now: dt.datetime, *, include_log: bool = False
+) -> ResearchSummary:
     findings = s.scalars(
         select(Finding)
         .where(Finding.task_id == task.id, Finding.archived_at.is_(None))
@@ -167,14 +173,16 @@ def _summary(s, ws: Workspace, task: Task, now: dt.datetime) -> ResearchSummary:
         marking=marking,
         findings=tuple(out),
         register=register,
+        research_log=tuple(research_log.entries(s, task.id)) if include_log else None,
     )
 
 
-def research_summary(ws: Workspace, task_id: int) -> ResearchSummary:
-    """Read one task's summary (a consultation of the task)."""
+def research_summary(ws: Workspace, task_id: int, *, include_log: bool = True) -> ResearchSummary:
+    """Read one task's summary (a consultation of the task); ``include_log`` adds its
+    research log, printed as an appendix."""
     with session_scope(ws) as s:
         task = c.fetch(s, Task, task_id, "task")
-        return _summary(s, ws, task, utcnow())
+        return _summary(s, ws, task, utcnow(), include_log=include_log)
 
 
 def briefing_pack(

@@ -105,6 +105,16 @@ def restore_workspace(
     return RestoreInfo(target, backup, kept_as, anchor, other, seq, time.perf_counter() - started)
 
 
+def check_backup(backup_path: Path | str, passphrase: str) -> Anchor:
+    """The checks ``restore_workspace`` makes of a backup before it touches anything, on
+    their own (it makes them again): so a window can refuse a bad backup, or another
+    workspace's, while its own workspace is still open. Returns the backup's audit head;
+    ``workspace_uid`` says whose backup it is."""
+    backup = Path(backup_path)
+    with _open_backup(backup, passphrase) as source:
+        return _check_backup(source, backup)
+
+
 def _open_backup(backup: Path, passphrase: str) -> Workspace:
     try:
         return engine.open_as_is(backup, passphrase)

@@ -8,21 +8,24 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from toexdesk.core.enums import (
     AuditAction,
     HandlingCode,
     IntelligenceAssessment,
+    LogKind,
     Marking,
     SourceEvaluation,
     SourceType,
     grading_code,
 )
 from toexdesk.core.errors import FieldError, ValidationError
-from toexdesk.core.model import Attachment, Source, Task, utcnow
+from toexdesk.core.model import Attachment, Blob, FindingSource, Source, Task, utcnow
 from toexdesk.core.services import _common as c
+from toexdesk.core.services import research_log
+from toexdesk.core.services.review import DEFAULT, Default, default_review_date, review_date
 from toexdesk.core.store.engine import Workspace, session_scope
 
 
@@ -63,6 +66,7 @@ class SourceInfo:
     updated_at: dt.datetime
     archived: bool
     attachment_count: int = 0
+    review_on: dt.date | None = None  # MoPI retention review date (None: none set)
 
     @property
     def label(self) -> str:
@@ -74,6 +78,7 @@ class SourceInfo:
 
 
 EDITABLE = tuple(f.name for f in dataclasses.fields(SourceDraft))
+UPDATABLE = (*EDITABLE, "review_on")
 
 
 def _validate(draft: SourceDraft) -> dict:
@@ -142,17 +147,23 @@ def _info(src: Source, attachments: int = 0) -> SourceInfo:
         updated_at=src.updated_at,
         archived=src.archived_at is not None,
         attachment_count=attachments,
+        review_on=src.review_on,
     )
 
 
-def _new(s: Session, task: Task, values: dict) -> Source:
+def _new(
+    s: Session, task: Task, values: dict, review_on: dt.date | str | Default | None = DEFAULT
+) -> Source:
     tags = values.pop("tags")
+    if review_on is DEFAULT:  # the built-in period for the task's thematic
+        review_on = default_review_date(task.thematic)
     task.last_source_number += 1
     src = Source(
         uid=c.new_uid(),
         task=task,
         number=task.last_source_number,
         tags=c.resolve_tags(s, tags),
+        review_on=review_on,
         **values,
     )
     s.add(src)
@@ -165,13 +176,23 @@ def _collected(s: Session, ws: Workspace, src: Source, justification: str) -> No
 
 
 def create_source(
-    ws: Workspace, task_id: int, draft: SourceDraft, *, justification: str = ""
+    ws: Workspace,
+    task_id: int,
+    draft: SourceDraft,
+    *,
+    justification: str = "",
+    review_on: dt.date | str | Default | None = DEFAULT,
 ) -> SourceInfo:
-    """Record a graded source for a task; it is numbered S1, S2… within the task."""
+    """Record a graded source for a task; it is numbered S1, S2… within the task.
+
+    ``review_on``: its retention review date; by default the built-in period for the task's
+    thematic (callers with settings pass the date the settings give); None: no date."""
     values = _validate(draft)
+    if review_on is not DEFAULT:
+        review_on = review_date(review_on)
     with session_scope(ws) as s:
         task = c.fetch(s, Task, task_id, "task")
-        src = _new(s, task, values)
+        src = _new(s, task, values, review_on)
         s.flush()
         _collected(s, ws, src, justification)
         return _info(src)
@@ -211,12 +232,13 @@ def update_source(
 ) -> SourceInfo:
     """Change some fields of a source; the whole result is validated (e.g. C needs
     conditions) before anything is written."""
-    c.check_unknown(changes, EDITABLE)
+    c.check_unknown(changes, UPDATABLE)
+    review = {"review_on": review_date(changes.pop("review_on"))} if "review_on" in changes else {}
     with session_scope(ws) as s:
         src = c.fetch(s, Source, source_id, "source")
         values = _validate(dataclasses.replace(_draft_of(src), **changes))
         tags = values.pop("tags")
-        changed = c.apply(src, values)
+        changed = c.apply(src, values | review)
         if sorted(t.name for t in src.tags) != sorted(tags):
             src.tags = c.resolve_tags(s, tags)
             changed.append("tags")
@@ -272,6 +294,44 @@ def archive_source(
             s, ws, src, "source", f"{src.task.reference}/S{src.number}", archived, justification
         )
         return _info(src, _attachments(s, src.id))
+
+
+def erase_source(ws: Workspace, source_id: int, *, justification: str) -> None:
+    """Delete a source for good (e.g. at its retention review): its attachments and their
+    text go with it, and each file's bytes unless another source holds the same file (a
+    trigger deletes unused blobs); so do its search index rows, finding links, tags and
+    entity mentions. The erasure event keeps counts only, never what the source said, and
+    the task's research log records the decision with its reason."""
+    reason = research_log.require_reason(justification, "this source is being erased")
+    with session_scope(ws) as s:
+        src = c.fetch(s, Source, source_id, "source")
+        task, label = src.task, f"S{src.number}"
+        ref = f"{task.reference}/{label}"
+        blob_ids = set(s.scalars(select(Attachment.blob_id).where(Attachment.source_id == src.id)))
+        n_links = s.scalar(select(func.count()).where(FindingSource.source_id == src.id)) or 0
+        n_attachments = _attachments(s, src.id)
+        s.execute(delete(Source).where(Source.id == src.id))
+        s.expunge(src)
+        gone = sum(1 for blob_id in blob_ids if s.get(Blob, blob_id) is None)
+        c.record(
+            s,
+            ws,
+            AuditAction.ERASURE,
+            "source",
+            source_id,
+            ref,
+            justification=reason,
+            details={"attachments": n_attachments, "files_erased": gone, "finding_links": n_links},
+        )
+        research_log.add_entry(
+            s,
+            ws,
+            task,
+            LogKind.DECISION,
+            detail=f"Source {label} erased.",
+            reason=reason,
+            automatic=True,
+        )
 
 
 # --- lazy lists ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 from toexdesk.core.enums import (
     STATUS_TRANSITIONS,
     AuditAction,
+    LogKind,
     Marking,
     Priority,
     TaskStatus,
@@ -29,6 +30,8 @@ from toexdesk.core.model import (
     utcnow,
 )
 from toexdesk.core.services import _common as c
+from toexdesk.core.services import research_log
+from toexdesk.core.services.review import DEFAULT, Default, default_review_date, review_date
 from toexdesk.core.store.engine import Workspace, session_scope
 
 DUE_SOON_DAYS = 3
@@ -67,6 +70,7 @@ class TaskInfo:
     archived: bool
     source_count: int = 0
     finding_count: int = 0
+    review_on: dt.date | None = None  # MoPI retention review date (None: none set)
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status.is_open and self.due_date is not None and self.due_date < today
@@ -79,7 +83,7 @@ class TaskInfo:
         )
 
 
-EDITABLE = (*tuple(f.name for f in dataclasses.fields(TaskDraft)), "status")
+EDITABLE = (*tuple(f.name for f in dataclasses.fields(TaskDraft)), "status", "review_on")
 
 
 def _validate(draft: TaskDraft) -> dict:
@@ -126,6 +130,7 @@ def _info(task: Task, sources: int = 0, findings: int = 0) -> TaskInfo:
         archived=task.archived_at is not None,
         source_count=sources,
         finding_count=findings,
+        review_on=task.review_on,
     )
 
 
@@ -140,10 +145,22 @@ def _next_reference(s: Session, year: int) -> str:
     return f"TX-{year}-{counter.last:04d}"
 
 
-def create_task(ws: Workspace, draft: TaskDraft, *, justification: str = "") -> TaskInfo:
-    """Log a new research request; its reference is the next free TX-YYYY-NNNN."""
+def create_task(
+    ws: Workspace,
+    draft: TaskDraft,
+    *,
+    justification: str = "",
+    review_on: dt.date | str | Default | None = DEFAULT,
+) -> TaskInfo:
+    """Log a new research request; its reference is the next free TX-YYYY-NNNN.
+
+    ``review_on``: its retention review date; by default the built-in period for its
+    thematic (callers with settings pass the date the settings give); None: no date."""
     values = _validate(draft)
     tags = values.pop("tags")
+    if review_on is DEFAULT:
+        review_on = default_review_date(values["thematic"])
+    values["review_on"] = review_date(review_on)
     with session_scope(ws) as s:
         task = Task(
             uid=c.new_uid(),
@@ -181,14 +198,17 @@ def _draft_of(task: Task) -> TaskDraft:
 
 
 def update_task(ws: Workspace, task_id: int, *, justification: str = "", **changes) -> TaskInfo:
-    """Change some fields (and/or the status) of a task. Unchanged values write nothing."""
+    """Change some fields (and/or the status, the review date) of a task. Unchanged values
+    write nothing. A status change is also written to the task's research log as a
+    decision, with the justification as its reason."""
     c.check_unknown(changes, EDITABLE)
     status = changes.pop("status", None)
+    review = {"review_on": review_date(changes.pop("review_on"))} if "review_on" in changes else {}
     with session_scope(ws) as s:
         task = c.fetch(s, Task, task_id, "task")
         values = _validate(dataclasses.replace(_draft_of(task), **changes))
         tags = values.pop("tags")
-        changed = c.apply(task, values)
+        changed = c.apply(task, values | review)
         if tuple(sorted(t.name for t in task.tags)) != tuple(sorted(tags)):
             task.tags = c.resolve_tags(s, tags)
             changed.append("tags")
@@ -205,6 +225,16 @@ def update_task(ws: Workspace, task_id: int, *, justification: str = "", **chang
                             f"{new_status.label.lower()}.",
                         )
                     )
+                research_log.add_entry(
+                    s,
+                    ws,
+                    task,
+                    LogKind.DECISION,
+                    detail=f"Status changed from {task.status.label.lower()} to "
+                    f"{new_status.label.lower()}.",
+                    reason=justification.strip(),
+                    automatic=True,
+                )
                 task.status = new_status
                 changed.append("status")
         if changed:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from toexdesk.core.services import search as search_svc
 from toexdesk.core.store.engine import Workspace
+from toexdesk.ui.dialogs.research_log import SearchLogger
 from toexdesk.ui.widgets.dates import DateEdit
 from toexdesk.ui.workers import run_op
 
@@ -172,6 +173,7 @@ class SearchDialog(QDialog):
             signal.connect(lambda *_a: self._timer.start())
         self._asked = 0
         self.hits: list = []
+        self.search_log = SearchLogger(ws)  # searches filtered to a task go in its log
 
     def keyPressEvent(self, event) -> None:
         # Down from the query goes into the results; Enter there opens the first hit.
@@ -223,6 +225,7 @@ class SearchDialog(QDialog):
     def _show(self, asked: int, hits: list) -> None:
         if asked != self._asked:
             return  # an answer to an older query
+        self.search_log.shown(self._filters(), self.query.text(), len(hits))
         self.hits = hits
         self.results.clear()
         for hit in hits:
@@ -243,4 +246,9 @@ class SearchDialog(QDialog):
     def _activated(self, item: QListWidgetItem) -> None:
         hit = item.data(HIT_ROLE)
         if hit is not None:
+            self.search_log.flush()
             self.open_record.emit(hit)
+
+    def done(self, result: int) -> None:
+        self.search_log.flush()
+        super().done(result)

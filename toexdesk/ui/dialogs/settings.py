@@ -1,5 +1,6 @@
 """The app's preferences: idle lock, clipboard clearing, the marking new records start with,
-the analyst name new workspaces are prefilled with, and the recent workspaces list.
+the analyst name new workspaces are prefilled with, backups, the retention review period of
+new records by thematic (MoPI), and the recent workspaces list.
 
 OK writes the settings file at once (atomically); if that fails (a read-only folder, a full
 disk) the dialog says so and stays open, and the settings in use are left as they were.
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -30,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from toexdesk import APP_NAME, config
-from toexdesk.core.enums import Marking
+from toexdesk.core.enums import Marking, Thematic
 from toexdesk.ui.style import MessageLabel
 
 
@@ -138,6 +140,18 @@ class SettingsDialog(QDialog):
         self.recent.currentRowChanged.connect(self._update_buttons)
         if self.recent.count():
             self.recent.setCurrentRow(0)
+        months = config.clean_review_months(settings.review_months)
+        self.review_months: dict[str, QSpinBox] = {}
+        for thematic in Thematic:
+            self.review_months[thematic.value] = _spin(
+                f"Review period for {thematic.label}",
+                f"New {thematic.label.lower()} tasks and their sources are due for their "
+                "retention review (MoPI) this many months after they are recorded",
+                config.MIN_REVIEW_MONTHS,
+                config.MAX_REVIEW_MONTHS,
+                months[thematic.value],
+                " months",
+            )
         self.location = QLineEdit(config.storage_summary())
         self.location.setReadOnly(True)
         self.location.setCursorPosition(0)
@@ -180,6 +194,11 @@ class SettingsDialog(QDialog):
         recent_row.addWidget(self.recent, 1)
         recent_row.addLayout(recent_buttons)
         form.addRow(self._label("Recent &workspaces:", self.recent), recent_row)
+        review = QGroupBox("Retention review of new records after (MoPI)")
+        review_form = QFormLayout(review)
+        for thematic in Thematic:
+            review_form.addRow(f"{thematic.label}:", self.review_months[thematic.value])
+        form.addRow(review)
         form.addRow(self._label("Data &folder:", self.location), self.location)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -233,6 +252,7 @@ class SettingsDialog(QDialog):
             backup_on_close=self.backup_on_close.isChecked(),
             backups_to_keep=self.backups_to_keep.value(),
             backup_folder=self.backup_folder.text().strip(),
+            review_months={code: box.value() for code, box in self.review_months.items()},
         )
 
     def accept(self) -> None:
