@@ -124,3 +124,26 @@ def _alive(widget) -> bool:
     from shiboken6 import isValid
 
     return isValid(widget)
+
+
+def test_background_work_defers_full_collections_until_the_last_op_ends():
+    """Full garbage collections hold the interpreter lock for as long as they walk every
+    object: while operations run they are deferred (young ones go on), then restored."""
+    import gc
+
+    from toexdesk.ui.workers import young_collections_only
+
+    before = gc.get_threshold()
+    with young_collections_only():
+        first = gc.get_threshold()
+        assert first[:2] == before[:2] and first[2] > 10_000_000
+        with young_collections_only():  # a second operation at the same time
+            assert gc.get_threshold() == first
+        assert gc.get_threshold() == first  # the first one still runs
+    assert gc.get_threshold() == before
+    try:
+        with young_collections_only():
+            raise ValueError("the work failed")
+    except ValueError:
+        pass
+    assert gc.get_threshold() == before

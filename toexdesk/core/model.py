@@ -208,6 +208,8 @@ class Source(_Tracked, Base):
     tags: Mapped[list[Tag]] = relationship(secondary=source_tag)
     __table_args__ = (
         UniqueConstraint("task_id", "number", name="uq_source_task_number"),
+        # Counting a task's current sources reads this index alone, not every source row.
+        Index("ix_source_task_archived", "task_id", "archived_at"),
         CheckConstraint(
             "handling <> 'C' OR length(trim(handling_conditions)) > 0", name="c_needs_conditions"
         ),
@@ -230,7 +232,10 @@ class Finding(_Tracked, Base):
     )
     entities: Mapped[list[Entity]] = relationship(secondary=finding_entity)
     tags: Mapped[list[Tag]] = relationship(secondary=finding_tag)
-    __table_args__ = (UniqueConstraint("task_id", "number", name="uq_finding_task_number"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "number", name="uq_finding_task_number"),
+        Index("ix_finding_task_archived", "task_id", "archived_at"),
+    )
 
 
 class FindingSource(Base):

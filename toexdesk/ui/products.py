@@ -174,11 +174,11 @@ class ProductsMixin:
         task_id = self.tasks.current_id()
         if task_id is None:
             return
-        ws = self.ws
+        ws, dpi = self.ws, self._preview_dpi()
         run_op(
             self,
             "Making the research summary…",
-            lambda op: summary_product(ws, task_id, op.progress, op.cancelled),
+            lambda op: summary_product(ws, task_id, op.progress, op.cancelled).prepare(dpi),
             self._show_product,
         )
 
@@ -190,14 +190,20 @@ class ProductsMixin:
             return
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        ws, ids = self.ws, dialog.chosen()
+        ws, ids, dpi = self.ws, dialog.chosen(), self._preview_dpi()
         title, recipient = dialog.title.text().strip(), dialog.recipient.text().strip()
         run_op(
             self,
             "Making the briefing pack…",
-            lambda op: pack_product(ws, ids, title, recipient, op.progress, op.cancelled),
+            lambda op: pack_product(ws, ids, title, recipient, op.progress, op.cancelled).prepare(
+                dpi
+            ),
             self._show_product,
         )
+
+    def _preview_dpi(self) -> float:
+        """The dots per inch the preview draws pages at (100 %, on this window's screen)."""
+        return self.logicalDpiX() * self.devicePixelRatioF()
 
     def close_products(self) -> None:
         """On lock: the previews show workspace content, so they go."""

@@ -49,6 +49,18 @@ class Product:
     pdf: bytes
     pages: int
     docx: Callable[[BinaryIO], None] | None = None  # writes the same product as DOCX
+    # Opened, and its first pages drawn, by the worker that made the product (``prepare``):
+    # PDFium's start-up and the first paint would otherwise stall the window.
+    document: PdfPages | None = None
+    first_images: dict[int, QImage] | None = None
+    images_dpi: float = 0.0
+
+    def prepare(self, dpi: float, first: int = 2) -> Product:
+        """Open the PDF and draw its first pages at ``dpi`` (in the worker); returns self."""
+        self.document = PdfPages(self.pdf)
+        self.first_images = {i: self.document.render(i, dpi) for i in range(min(first, self.pages))}
+        self.images_dpi = dpi
+        return self
 
 
 # Recipient and purpose of the last disclosure of the same tasks, this session only: they
@@ -77,7 +89,8 @@ class ProductPreview(QDialog):
         self.ws, self.product = ws, product
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"{product.kind.capitalize()} {product.name} — preview")
-        self.pages = PdfPages(product.pdf)
+        self.pages = product.document or PdfPages(product.pdf)
+        product.document = None  # the preview owns it now, and closes it
         self._images: OrderedDict[int, QImage] = OrderedDict()
         self._printing: QPrinter | None = None
         self.zoom = 1.0
@@ -127,6 +140,9 @@ class ProductPreview(QDialog):
         screen = self.screen().availableGeometry()
         self.resize(min(900, screen.width()), min(1000, int(screen.height() * 0.9)))
         self.set_zoom(1.0)
+        if product.first_images and abs(product.images_dpi - self._page_dpi()) < 0.5:
+            self._images.update(product.first_images)  # drawn by the worker already
+        product.first_images = None
 
     def _action(self, text: str, shortcut, slot) -> QAction:
         action = QAction(text, self)
@@ -148,6 +164,9 @@ class ProductPreview(QDialog):
     def _dpi(self) -> float:
         return self.logicalDpiX() * self.zoom
 
+    def _page_dpi(self) -> float:
+        return self._dpi() * self.devicePixelRatioF()
+
     def set_zoom(self, zoom: float) -> None:
         self.zoom = zoom
         self._images.clear()
@@ -162,7 +181,7 @@ class ProductPreview(QDialog):
     def page_image(self, index: int) -> QImage:
         image = self._images.get(index)
         if image is None:
-            image = self.pages.render(index, self._dpi() * self.devicePixelRatioF())
+            image = self.pages.render(index, self._page_dpi())
             self._images[index] = image
             while len(self._images) > CACHED_PAGES:
                 self._images.popitem(last=False)
