@@ -18,6 +18,7 @@ The container (encryption, KDF, MAC) is ``store.bundle_file``; what a record car
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ class BundlePreview:
 
     def summary_lines(self) -> list[str]:
         lines = [
-            f"Bundle {self.path.name} made {self.created_utc} by {self.sender_analyst} "
+            f"Bundle {self.path.name} made {_when(self.created_utc)} by {self.sender_analyst} "
             f"(workspace {self.sender_workspace[:12]}…, audit head {self.anchor[:20]}…)"
         ]
         for kind, counter in self.counts().items():
@@ -345,3 +346,14 @@ def _report(path: Path, sha256: str, content, plan: Plan, outcome) -> ImportRepo
 def bundle_header(path: Path | str) -> dict[str, Any]:
     """What a bundle's plaintext header says (when made, KDF, counts); no passphrase."""
     return bundle_file.header_summary(bundle_file.read_header(path))
+
+
+def _when(iso: str) -> str:
+    """``2026-11-27T00:53:16+00:00`` → ``27 Nov 2026 00:53 UTC`` (as given if not a time)."""
+    try:
+        value = dt.datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return str(iso)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return f"{value:%d %b %Y %H:%M} UTC"

@@ -110,8 +110,8 @@ class BundlePreviewDialog(WorkingDialog):
         outer = QVBoxLayout(box)
         outer.setContentsMargins(0, 0, 0, 0)
         note = QLabel(
-            f"{len(conflicts)} record(s) changed both here and in the bundle since they were "
-            "last exchanged. Choose for each: keep yours, or take theirs."
+            f"{len(conflicts)} record{'s' if len(conflicts) != 1 else ''} changed both here and "
+            "in the bundle since last exchanged. Choose for each: keep yours, or take theirs."
         )
         note.setWordWrap(True)
         outer.addWidget(note)
@@ -169,7 +169,9 @@ class BundlePreviewDialog(WorkingDialog):
         missing = len(self.choices) - len(self.resolutions())
         self.ok.setEnabled(missing == 0)
         if missing:
-            self.message.show_info(f"Choose for {missing} more record(s) to import.")
+            self.message.show_info(
+                f"Choose for {missing} more record{'s' if missing != 1 else ''} to import."
+            )
         elif self.message.text().startswith("Choose for"):
             self.message.clear()
 
