@@ -252,16 +252,23 @@ def test_altered_salt_in_the_header_is_refused_clearly(case):
     assert "not a TOEX workspace" in one_error_line(proc)
 
 
+def damaged(page: int) -> str:
+    """What a checked open says of a bad page: the page check names it, unless opening read
+    the page first (which pages that is depends on the file's layout, which moves with the
+    content): then SQLite's own "damaged (database disk image is malformed)"."""
+    return rf"(HMAC verification failed for page {page}|is damaged \(database disk image)"
+
+
 def test_one_byte_changed_in_a_middle_page_is_refused_clearly(case):
     middle = pages(case) // 2
     alter(case, flip((middle - 1) * PAGE_SIZE + 1234))
-    refused(case, errors.WorkspaceDamaged, f"HMAC verification failed for page {middle}")
+    refused(case, errors.WorkspaceDamaged, damaged(middle))
 
 
 def test_two_pages_swapped_are_refused_clearly(case):
     middle = pages(case) // 2
     alter(case, swap(middle, middle + 1))
-    refused(case, errors.WorkspaceDamaged, f"HMAC verification failed for page {middle}")
+    refused(case, errors.WorkspaceDamaged, damaged(middle))
 
 
 def test_first_page_swapped_with_another_is_refused_clearly(case):
