@@ -16,11 +16,11 @@ task's research log, as in the window."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 
+from toexdesk.cli_review import iso_date, one_line
 from toexdesk.core.errors import ToexError
 
 COMMANDS = ("capture", "search")
@@ -30,10 +30,6 @@ def _cli():
     from toexdesk import cli  # imported late: cli imports this module
 
     return cli
-
-
-def _flat(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 # --- capture -------------------------------------------------------------------------------
@@ -63,8 +59,8 @@ def cmd_capture(args: argparse.Namespace) -> int:
         elif result.outcome.value == "duplicate":
             word = "duplicate (already on this source: nothing changed)"
         else:
-            word, failed = f"failed: {_flat(result.message)}", failed + 1
-        note = f" [{_flat(result.note)}]" if result.note and result.ok else ""
+            word, failed = f"failed: {one_line(result.message)}", failed + 1
+        note = f" [{one_line(result.note)}]" if result.note and result.ok else ""
         print(f"{result.path}\t{word}{note}")
     if failed:
         print(
@@ -94,20 +90,13 @@ def _grading(text: str):
     return GradingFilter(codes(parts[0]), codes(parts[1]), codes(parts[2]))
 
 
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
 def _marked(text: str, ranges) -> str:
     out, last = [], 0
     for start, end in ranges:
         out += [text[last:start], "[", text[start:end], "]"]
         last = end
     out.append(text[last:])
-    return _flat("".join(out))
+    return one_line("".join(out))
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -198,8 +187,8 @@ def register(command) -> None:
         help="only this kind of record (repeatable)",
     )
     p.add_argument("--task", metavar="TASK_REF", help="only this task (logged in its research log)")
-    p.add_argument("--since", type=_date, metavar="DATE", help="obtained or made on or after")
-    p.add_argument("--until", type=_date, metavar="DATE", help="obtained or made on or before")
+    p.add_argument("--since", type=iso_date, metavar="DATE", help="obtained or made on or after")
+    p.add_argument("--until", type=iso_date, metavar="DATE", help="obtained or made on or before")
     p.add_argument("--grading", type=_grading, metavar="E/A/H", help="3x5x2 codes, e.g. 1,2/A/P")
     p.add_argument("--archived", action="store_true", help="include archived records")
     p.add_argument("--limit", type=int, default=50, metavar="N")

@@ -32,7 +32,8 @@ def _when(value: dt.datetime) -> str:
     return f"{value.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """Text on one line (line breaks and runs of spaces as one space), for printing."""
     return " ".join(str(text).split())
 
 
@@ -77,7 +78,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         else:
             state = i.review_on.isoformat()
         archived = " (archived)" if i.archived else ""
-        print(f"{i.reference:<{width}}  {state:<30}  {_one_line(i.title)}{archived}")
+        print(f"{i.reference:<{width}}  {state:<30}  {one_line(i.title)}{archived}")
     if args.due:
         print(f"{len(items)} due for review on or before {on.isoformat()}.")
     return cli.EXIT_OK
@@ -106,10 +107,10 @@ def _print_log(entries) -> None:
         outcome = f" — {e.outcome.label}" if e.outcome is not None else ""
         head = f"{_when(e.at)}  {e.kind.label}{' (automatic)' if e.automatic else ''}"
         what = f"{e.system}: {e.detail}" if e.system else e.detail
-        print(f"{head}  {_one_line(what)}{outcome}")
+        print(f"{head}  {one_line(what)}{outcome}")
         if e.reason:
             print(
-                f"    {'Reason' if e.kind.value == 'decision' else 'Notes'}: {_one_line(e.reason)}"
+                f"    {'Reason' if e.kind.value == 'decision' else 'Notes'}: {one_line(e.reason)}"
             )
         print(f"    by {e.analyst}")
 
@@ -139,7 +140,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             entry = research_log.log_check(
                 ws, task_id, args.check, args.detail, outcome, args.reason or ""
             )
-            print(f"Logged for {args.task.strip().upper()}: {_one_line(entry.summary)}")
+            print(f"Logged for {args.task.strip().upper()}: {one_line(entry.summary)}")
         elif deciding:
             research_log.log_decision(ws, task_id, args.decision, args.reason)
             print(f"Logged for {args.task.strip().upper()}: the decision, with its reason.")
@@ -201,7 +202,8 @@ def _formats(text: str) -> tuple[str, ...]:
     return wanted
 
 
-def _date(text: str) -> dt.date:
+def iso_date(text: str) -> dt.date:
+    """An argparse type: ``YYYY-MM-DD``, else a usage error."""
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
@@ -214,7 +216,7 @@ def register(command: Callable[..., argparse.ArgumentParser]) -> None:
     p = command("review", cmd_review, "list tasks and sources with their review dates (MoPI)")
     p.add_argument("--due", action="store_true", help="only those due (or overdue) for review")
     p.add_argument(
-        "--on", type=_date, metavar="DATE", help="with --due: due on this day (default: today)"
+        "--on", type=iso_date, metavar="DATE", help="with --due: due on this day (default: today)"
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -176,19 +176,7 @@ def _table(sched: UnusedMaterialSchedule, s: st.Styles, check) -> list[Flowable]
             ]
         )
     table = Table(rows, colWidths=[w * st.mm for _, w in PDF_COLUMNS], repeatRows=1, hAlign="LEFT")
-    table.setStyle(
-        st.table_style(
-            ("BACKGROUND", (0, 0), (-1, 0), st.HEAD_FILL),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, st.STRIPE]),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, st.INK),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, st.GRID),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        )
-    )
+    table.setStyle(st.listing_style())
     return [table]
 
 

@@ -141,6 +141,22 @@ def make_styles() -> Styles:
     )
 
 
+def listing_style() -> TableStyle:
+    """A listing with a heading row (the source register, the research log, the schedule):
+    the heading shaded and ruled, rows striped and ruled thinly, cells top-aligned."""
+    return table_style(
+        ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, STRIPE]),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    )
+
+
 def table_style(*commands) -> TableStyle:
     """A TableStyle whose cells default to the bundled font (reportlab's default is
     Helvetica, which would otherwise be named in every PDF even with no text in it)."""

@@ -332,19 +332,7 @@ def _register(summary: ResearchSummary, s: st.Styles, check) -> list[Flowable]:
         repeatRows=1,
         hAlign="LEFT",
     )
-    table.setStyle(
-        st.table_style(
-            ("BACKGROUND", (0, 0), (-1, 0), st.HEAD_FILL),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, st.STRIPE]),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, st.INK),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, st.GRID),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        )
-    )
+    table.setStyle(st.listing_style())
     return [table, Spacer(1, 2)]
 
 
@@ -385,17 +373,5 @@ def _log_appendix(summary: ResearchSummary, s: st.Styles, check) -> list[Flowabl
     table = LeadTable(
         rows, colWidths=[w * st.mm for _, w in LOG_COLUMNS], repeatRows=1, hAlign="LEFT"
     )
-    table.setStyle(
-        st.table_style(
-            ("BACKGROUND", (0, 0), (-1, 0), st.HEAD_FILL),
-            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [None, st.STRIPE]),
-            ("LINEBELOW", (0, 0), (-1, 0), 0.8, st.INK),
-            ("LINEBELOW", (0, 1), (-1, -1), 0.3, st.GRID),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LEFTPADDING", (0, 0), (-1, -1), 3),
-            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-            ("TOPPADDING", (0, 0), (-1, -1), 3),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        )
-    )
+    table.setStyle(st.listing_style())
     return [intro, table]

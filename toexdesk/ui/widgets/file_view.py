@@ -232,9 +232,10 @@ class FileView(QWidget):
         if self._pdf is not None:
             self.text_button.setChecked(True)
         self.pages.setCurrentWidget(self.text)
+        length = len(self.text.toPlainText())
         cursor = self.text.textCursor()
-        cursor.setPosition(min(start, len(self.text.toPlainText())))
-        cursor.setPosition(min(end, len(self.text.toPlainText())), QTextCursor.MoveMode.KeepAnchor)
+        cursor.setPosition(min(start, length))
+        cursor.setPosition(min(end, length), QTextCursor.MoveMode.KeepAnchor)
         self.text.setTextCursor(cursor)
         self.text.centerCursor()
         self.text.setFocus()
